@@ -39,6 +39,14 @@ public final class FileVolume implements Volume {
      *                 largest whole number of blocks that fits.
      */
     public static FileVolume open(Path path, int blockSize, long minBytes) throws VolumeException {
+        return open(path, blockSize, minBytes, 0);
+    }
+
+    /**
+     * Opens a volume and uses exactly {@code exportBytes} of it (0: all of it), e.g. when the
+     * configured volume size is smaller than the device.
+     */
+    public static FileVolume open(Path path, int blockSize, long minBytes, long exportBytes) throws VolumeException {
         checkBlockSize(blockSize);
         if (!Files.exists(path)) {
             throw new VolumeException("volume " + path + " does not exist");
@@ -69,7 +77,11 @@ public final class FileVolume implements Volume {
                 throw new VolumeException("volume " + path + " is too small: " + usable
                         + " usable bytes, " + minBytes + " needed");
             }
-            return new FileVolume(path, channel, blockSize, usable);
+            if (exportBytes > usable) {
+                throw new VolumeException("volume " + path + " is too small: " + usable
+                        + " usable bytes, " + exportBytes + " configured");
+            }
+            return new FileVolume(path, channel, blockSize, exportBytes > 0 ? exportBytes : usable);
         } catch (IOException e) {
             closeQuietly(channel);
             throw e instanceof VolumeException ve ? ve

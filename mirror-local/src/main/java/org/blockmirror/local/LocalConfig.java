@@ -1,0 +1,56 @@
+package org.blockmirror.local;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import org.blockmirror.config.CommonConfig;
+import org.blockmirror.config.ConfigException;
+import org.blockmirror.config.ConfigFile;
+import org.blockmirror.config.ConfigReader;
+
+/**
+ * Configuration of the local unit (the one the host writes to). Every key and its range is
+ * documented in docs/configuration.md; {@link #parse} reports every problem at once.
+ */
+public record LocalConfig(
+        CommonConfig common,
+        InetSocketAddress remoteAddress,
+        int connections,
+        Path journalPath,
+        long journalSize,
+        long journalFullTimeoutMs,
+        AckMode ackMode,
+        long syncTimeoutMs,
+        long windowBytes,
+        long reconnectBackoffMs,
+        long handshakeTimeoutMs,
+        int maxRecordBytes,
+        long maxBatchBytes) {
+
+    public static final int DEFAULT_HEARTBEAT_PORT = 7790;
+
+    public static LocalConfig load(Path file) throws ConfigException {
+        return parse(ConfigFile.read(file));
+    }
+
+    public static LocalConfig parse(ConfigFile file) throws ConfigException {
+        ConfigReader r = new ConfigReader(file);
+        CommonConfig common = CommonConfig.read(r, "local", DEFAULT_HEARTBEAT_PORT);
+        InetSocketAddress remote = r.address("remote.address", null);
+        int connections = r.intInRange("transport.connections", 4, 1, 64);
+        Path journal = r.requiredPath("journal.path", "the journal file or device");
+        long journalSize = r.size("journal.size", 1L << 30, 1L << 20, 1L << 50);
+        long fullTimeout = r.longInRange("journal.full-timeout-ms", 5_000, 0, 600_000);
+        AckMode ackMode = r.choice("ack.mode", AckMode.class, AckMode.ASYNC);
+        long syncTimeout = r.longInRange("ack.sync-timeout-ms", 5_000, 1, 600_000);
+        long window = r.size("transport.window-bytes", 64L << 20, 64L << 10, 4L << 30);
+        long backoff = r.longInRange("transport.reconnect-backoff-ms", 1_000, 10, 600_000);
+        long handshake = r.longInRange("transport.handshake-timeout-ms", 10_000, 100, 600_000);
+        long batch = r.size("journal.group-commit-bytes", 8L << 20, 64L << 10, 1L << 30);
+        int maxRecord = (int) Math.min(4L << 20, common.maxFrameBytes() - 4096L);
+        r.check(journalSize >= 16L * maxRecord, "journal.size",
+                "must hold at least 16 records of " + ConfigReader.formatSize(maxRecord));
+        r.finish();
+        return new LocalConfig(common, remote, connections, journal, journalSize, fullTimeout, ackMode, syncTimeout,
+                window, backoff, handshake, maxRecord, batch);
+    }
+}

@@ -1,0 +1,281 @@
+package org.blockmirror.local;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.blockmirror.Version;
+import org.blockmirror.block.BlockDevice;
+import org.blockmirror.config.CommonConfig;
+import org.blockmirror.control.ControlServer;
+import org.blockmirror.heartbeat.ConnectionArray;
+import org.blockmirror.heartbeat.HeartbeatService;
+import org.blockmirror.heartbeat.HeartbeatSettings;
+import org.blockmirror.heartbeat.LinkStatus;
+import org.blockmirror.journal.Journal;
+import org.blockmirror.journal.JournalOptions;
+import org.blockmirror.journal.JournalReader;
+import org.blockmirror.journal.JournalRecord;
+import org.blockmirror.journal.JournalStats;
+import org.blockmirror.journal.RecordType;
+import org.blockmirror.state.UnitIdentity;
+import org.blockmirror.time.MonotonicClock;
+import org.blockmirror.volume.FileVolume;
+import org.blockmirror.volume.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local unit: the volume the host writes to, the journal, the heartbeat link and the
+ * replicator, wired together. {@link #device()} is what a front end (SCSI over TCMU, or the
+ * embedded one) drives.
+ */
+public final class LocalDaemon implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalDaemon.class);
+
+    private final LocalConfig config;
+    private final UUID unitId;
+    private final Volume volume;
+    private final Journal journal;
+    private final WritePipeline pipeline;
+    private final EventLoopGroup transportGroup;
+    private final Replicator replicator;
+    private final ConnectionArray connections;
+    private final HeartbeatService heartbeats;
+    private final ScheduledExecutorService timers;
+    private final ControlServer control;
+
+    private LocalDaemon(LocalConfig config, UUID unitId, Volume volume, Journal journal, WritePipeline pipeline,
+                        EventLoopGroup transportGroup, Replicator replicator, ConnectionArray connections,
+                        HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control) {
+        this.config = config;
+        this.unitId = unitId;
+        this.volume = volume;
+        this.journal = journal;
+        this.pipeline = pipeline;
+        this.transportGroup = transportGroup;
+        this.replicator = replicator;
+        this.connections = connections;
+        this.heartbeats = heartbeats;
+        this.timers = timers;
+        this.control = control;
+    }
+
+    /**
+     * Opens (or creates) the journal and recovers it, redoes its unacknowledged records onto the
+     * local volume, and starts serving and replicating.
+     *
+     * @param formatJournal format the journal even if the path exists (destroys its content)
+     */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Random random, boolean formatJournal)
+            throws IOException {
+        CommonConfig c = config.common();
+        UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
+                () -> new UUID(random.nextLong(), random.nextLong()));
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            FileVolume volume = FileVolume.open(c.volumePath(), c.blockSize(), c.volumeSize(), c.volumeSize());
+            opened.add(volume);
+            Journal journal = openJournal(config, clock, formatJournal);
+            opened.add(journal);
+            redo(journal, volume);
+
+            WritePipeline pipeline = new WritePipeline(volume, journal, clock, new WritePipeline.Settings(
+                    config.ackMode(), config.journalFullTimeoutMs(), config.syncTimeoutMs(), config.maxRecordBytes(),
+                    config.maxBatchBytes()));
+            pipeline.start();
+            opened.add(pipeline);
+
+            EventLoopGroup group = new NioEventLoopGroup(Math.min(config.connections(), 4));
+            opened.add(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+            ConnectionArray connections = new ConnectionArray(config.connections(), clock);
+            Replicator replicator = new Replicator(journal, pipeline, new Replicator.Settings(config.remoteAddress(),
+                    config.connections(), config.windowBytes(), config.reconnectBackoffMs(),
+                    config.handshakeTimeoutMs(), c.maxFrameBytes()),
+                    new Replicator.Identity(unitId, c.volumeId(), volume.sizeBytes(), c.blockSize(),
+                            config.ackMode() == AckMode.SYNC ? org.blockmirror.protocol.AckMode.SYNC
+                                    : org.blockmirror.protocol.AckMode.ASYNC),
+                    group, random::nextLong, connections);
+            replicator.start();
+            opened.add(replicator);
+
+            HeartbeatService heartbeats = HeartbeatService.builder()
+                    .unitId(unitId).volumeId(c.volumeId())
+                    .bindAddress(c.heartbeatListen()).peerAddress(c.heartbeatPeer())
+                    .settings(heartbeatSettings(c)).clock(clock).connections(connections)
+                    .build();
+            heartbeats.monitor().addListener(replicator);
+            heartbeats.start();
+            opened.add(heartbeats);
+
+            ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "local-timers");
+                t.setDaemon(true);
+                return t;
+            });
+            timers.scheduleWithFixedDelay(pipeline::expireSyncWaits, 100, 100, TimeUnit.MILLISECONDS);
+            opened.add(timers::shutdownNow);
+
+            LocalDaemon[] self = new LocalDaemon[1];
+            ControlServer control = ControlServer.start(c.controlSocket(),
+                    Map.of("status", args -> self[0].status()));
+            self[0] = new LocalDaemon(config, unitId, volume, journal, pipeline, group, replicator, connections,
+                    heartbeats, timers, control);
+            log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
+                            + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
+                    volume.describe(), config.remoteAddress(), config.connections(),
+                    config.ackMode().name().toLowerCase());
+            return self[0];
+        } catch (IOException | RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    static HeartbeatSettings heartbeatSettings(CommonConfig c) {
+        return new HeartbeatSettings(c.heartbeatIntervalMs(), c.heartbeatTimeoutMs(), c.heartbeatProbationMs(),
+                c.heartbeatProbationGapMs());
+    }
+
+    private static Journal openJournal(LocalConfig config, MonotonicClock clock, boolean format) throws IOException {
+        CommonConfig c = config.common();
+        JournalOptions options = JournalOptions.of(c.blockSize()).withLabel(c.volumeId())
+                .withMaxRecordDataBytes(config.maxRecordBytes());
+        boolean fresh = Files.notExists(config.journalPath())
+                || (Files.isRegularFile(config.journalPath()) && Files.size(config.journalPath()) == 0);
+        if (fresh || format) {
+            log.info("formatting journal {} ({} bytes)", config.journalPath(), config.journalSize());
+            Journal.format(config.journalPath(), config.journalSize(), options, clock).close();
+        }
+        Journal journal = Journal.open(config.journalPath(), options, clock);
+        var report = journal.recoveryReport();
+        log.info("journal {} recovered: {}", config.journalPath(), report);
+        return journal;
+    }
+
+    /**
+     * Writes every record the remote has not acknowledged onto the local volume again. The
+     * journal is written before the volume, so after a crash the volume may lack the newest
+     * records; redoing them in order makes it equal to what the remote will receive.
+     */
+    private static void redo(Journal journal, Volume volume) throws IOException {
+        long from = journal.tailSeq();
+        long to = journal.durableSeq();
+        if (to < from) {
+            return;
+        }
+        JournalReader reader = journal.reader(from);
+        long count = 0;
+        int bs = volume.blockSize();
+        for (JournalRecord r = reader.next(); r != null; r = reader.next()) {
+            if (r.type() == RecordType.TRIM) {
+                java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate((int) Math.min((long) r.blockCount() * bs, 1 << 20));
+                for (long pos = r.lba() * bs, end = pos + (long) r.blockCount() * bs; pos < end; ) {
+                    int n = (int) Math.min(zeros.capacity(), end - pos);
+                    zeros.clear().limit(n);
+                    volume.write(pos, zeros);
+                    pos += n;
+                }
+            } else {
+                volume.write(r.lba() * bs, r.data());
+            }
+            count++;
+        }
+        volume.flush();
+        log.info("redid {} unacknowledged journal records (seq {} to {}) onto {}", count, from, to, volume.describe());
+    }
+
+    /** The block device front ends drive. */
+    public BlockDevice device() {
+        return pipeline;
+    }
+
+    public UUID unitId() {
+        return unitId;
+    }
+
+    public LocalConfig config() {
+        return config;
+    }
+
+    public LocalStatus status() {
+        JournalStats js = journal.stats();
+        LinkStatus ls = heartbeats.monitor().status();
+        var hb = heartbeats.stats();
+        long acked = replicator.ackedSeq();
+        List<String> alerts = new ArrayList<>();
+        if (js.full() || pipeline.journalFullAlert()) {
+            alerts.add("journal full: host writes wait and then fail");
+        }
+        if (ls.state() != org.blockmirror.heartbeat.LinkState.UP) {
+            alerts.add("link " + ls.state().name().toLowerCase() + ": writes are queued in the journal");
+        }
+        if (pipeline.syncDegraded()) {
+            alerts.add("sync mode degraded: the remote is not acknowledging in time");
+        }
+        if (replicator.lastError() != null) {
+            alerts.add(replicator.lastError());
+        }
+        if (pipeline.fatalError() != null) {
+            alerts.add(pipeline.fatalError());
+        }
+        long free = js.capacityBytes() - js.usedBytes();
+        return new LocalStatus("local", Version.current(), config.common().volumeId(), unitId.toString(),
+                config.ackMode().name().toLowerCase(),
+                new LocalStatus.Link(ls.state().name(), ls.millisInState(),
+                        ls.lastHeardAgeMillis().isPresent() ? ls.lastHeardAgeMillis().getAsLong() : null,
+                        ls.probationRemainingMillis().isPresent() ? ls.probationRemainingMillis().getAsLong() : null,
+                        heartbeats.monitor().peer(), hb.sent(), hb.received()),
+                new LocalStatus.Replication(replicator.phase().name(), replicator.connectionsUp(),
+                        replicator.connectionsConfigured(), replicator.sentSeq(), acked, replicator.sessionsOpened(),
+                        replicator.naks(), replicator.lastError()),
+                new LocalStatus.Journal(journal.path().toString(), js.capacityBytes(), js.usedBytes(), free,
+                        js.capacityBytes() == 0 ? 0 : Math.round(1000.0 * js.usedBytes() / js.capacityBytes()) / 10.0,
+                        js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch()),
+                new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
+                        pipeline.writesFailed()),
+                Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts);
+    }
+
+    /** Waits until the remote has acknowledged everything written so far (for tests and the demo). */
+    public boolean awaitDrained(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (System.nanoTime() < deadline) {
+            if (replicator.ackedSeq() >= journal.durableSeq()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return replicator.ackedSeq() >= journal.durableSeq();
+    }
+
+    @Override
+    public void close() {
+        control.close();
+        // listed in opening order; closed in reverse
+        closeAll(List.of(volume, journal, pipeline,
+                () -> transportGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
+                replicator, heartbeats, timers::shutdownNow));
+        log.info("local unit {} stopped", unitId);
+    }
+
+    /** Closes in reverse order of opening, logging rather than throwing. */
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                log.warn("error while shutting down: {}", e.toString());
+            }
+        }
+    }
+}

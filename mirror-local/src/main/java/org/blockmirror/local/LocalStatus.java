@@ -1,0 +1,43 @@
+package org.blockmirror.local;
+
+import java.util.List;
+
+/**
+ * What {@code blockmirror status} shows for a local unit (serialised to JSON as is).
+ *
+ * @param lagRecords journal records the remote has not acknowledged yet
+ * @param lagBytes   journal bytes they occupy
+ */
+public record LocalStatus(
+        String role,
+        String version,
+        String volumeId,
+        String unitId,
+        String ackMode,
+        Link link,
+        Replication replication,
+        Journal journal,
+        Blocks blocks,
+        long lagRecords,
+        long lagBytes,
+        List<String> alerts) {
+
+    /** The heartbeat link to the peer. */
+    public record Link(String state, long millisInState, Long lastHeardMillisAgo, Long probationRemainingMillis,
+                       String peer, long heartbeatsSent, long heartbeatsReceived) {
+    }
+
+    /** The n-connection session to the remote. */
+    public record Replication(String phase, int connectionsUp, int connectionsConfigured, long sentSeq, long ackedSeq,
+                              long sessionsOpened, long naks, String lastError) {
+    }
+
+    /** The on-disk circular queue. */
+    public record Journal(String path, long capacityBytes, long usedBytes, long freeBytes, double usedPercent,
+                          long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch) {
+    }
+
+    /** Host blocks written locally, sent to and acknowledged by the remote. */
+    public record Blocks(long written, long sent, long acked, long writesFailed) {
+    }
+}

@@ -1,0 +1,595 @@
+package org.blockmirror.local;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.blockmirror.heartbeat.ConnectionArray;
+import org.blockmirror.heartbeat.LinkListener;
+import org.blockmirror.heartbeat.MirrorConnection;
+import org.blockmirror.heartbeat.LinkState;
+import org.blockmirror.journal.Journal;
+import org.blockmirror.journal.JournalReader;
+import org.blockmirror.journal.JournalRecord;
+import org.blockmirror.protocol.FrameDecoder;
+import org.blockmirror.protocol.FrameEncoder;
+import org.blockmirror.protocol.Hello;
+import org.blockmirror.protocol.HelloOk;
+import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.ProtocolErrorHandler;
+import org.blockmirror.protocol.RecordType;
+import org.blockmirror.protocol.Write;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams the journal to the remote over n connections, in sequence order, forever.
+ *
+ * <p>One thread runs the loop: wait until the heartbeat link is UP, open a
+ * {@link ReplicationSession} (n connections, a HELLO on each), learn from the remote what it
+ * has applied, then send every journal record after that, round robin over the connections,
+ * keeping at most the window's worth of bytes unacknowledged. ACKs free journal space. When
+ * anything fails — a connection, a NAK, the heartbeat — the session ends and a new one starts
+ * after the back-off, resending from what the remote has applied (the seed's replay). The
+ * journal is the queue: nothing is held in memory that is not also on disk.
+ */
+public final class Replicator implements LinkListener, AutoCloseable {
+
+    /** What the replicator needs to know about the connection to the remote. */
+    public record Settings(InetSocketAddress remote, int connections, long windowBytes, long reconnectBackoffMs,
+                           long handshakeTimeoutMs, int maxFrameBytes) {
+    }
+
+    /** How this unit introduces itself in HELLO. */
+    public record Identity(UUID unitId, String volumeId, long volumeSizeBytes, int blockSize,
+                           org.blockmirror.protocol.AckMode ackMode) {
+    }
+
+    /** Where the replicator is, for status and logs. */
+    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, BACKING_OFF, STOPPED }
+
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+    private static final int FLUSH_EVERY = 64;
+    private static final long MAX_BACKOFF_MS = 30_000;
+
+    private final Journal journal;
+    private final WritePipeline pipeline;
+    private final Settings settings;
+    private final Identity identity;
+    private final EventLoopGroup group;
+    private final LongSupplier sessionIds;
+    /** The seed's connection array: the heartbeat closes every registered connection on DOWN. */
+    private final ConnectionArray connectionArray;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private boolean linkUp;
+    private boolean closed;
+    private ReplicationSession session;
+    /** Bytes and sequence numbers sent but not yet acknowledged, oldest first. */
+    private final ArrayDeque<long[]> inflight = new ArrayDeque<>();
+    private long inflightBytes;
+    private long ackedSeq;
+
+    private final Thread thread;
+    private volatile Phase phase = Phase.WAITING_FOR_LINK;
+    private volatile long sentSeq;
+    private volatile String lastError;
+    private final AtomicLong blocksSent = new AtomicLong();
+    private final AtomicLong blocksAcked = new AtomicLong();
+    private final AtomicLong sessionsOpened = new AtomicLong();
+    private final AtomicLong naks = new AtomicLong();
+
+    /**
+     * @param sessionIds source of session ids (random in production; injectable for tests)
+     */
+    public Replicator(Journal journal, WritePipeline pipeline, Settings settings, Identity identity,
+                      EventLoopGroup group, LongSupplier sessionIds, ConnectionArray connectionArray) {
+        this.journal = journal;
+        this.pipeline = pipeline;
+        this.settings = settings;
+        this.identity = identity;
+        this.group = group;
+        this.sessionIds = sessionIds;
+        this.connectionArray = connectionArray;
+        this.ackedSeq = journal.tailSeq() - 1;
+        this.thread = new Thread(this::run, "replicator");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    // ---- heartbeat link ----
+
+    /** Called on the heartbeat thread: must not block. */
+    @Override
+    public void onTransition(LinkState from, LinkState to, String reason) {
+        lock.lock();
+        try {
+            linkUp = to == LinkState.UP;
+            if (!linkUp && session != null) {
+                session.end("link " + to + ": " + reason);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- main loop ----
+
+    private void run() {
+        long backoff = settings.reconnectBackoffMs();
+        while (true) {
+            lock.lock();
+            try {
+                phase = Phase.WAITING_FOR_LINK;
+                while (!closed && !linkUp) {
+                    changed.awaitUninterruptibly();
+                }
+                if (closed) {
+                    break;
+                }
+            } finally {
+                lock.unlock();
+            }
+            phase = Phase.CONNECTING;
+            ReplicationSession s;
+            try {
+                s = openSession();
+            } catch (IOException e) {
+                reportError("cannot open a session to " + settings.remote() + ": " + e.getMessage());
+                phase = Phase.BACKING_OFF;
+                sleep(backoff);
+                backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+                continue;
+            }
+            backoff = settings.reconnectBackoffMs();
+            try {
+                stream(s);
+            } catch (IOException e) {
+                s.end("journal: " + e.getMessage());
+                reportError("replication stopped: " + e.getMessage());
+            }
+            log.info("session {} to {} ended: {}", Long.toHexString(s.id), settings.remote(), s.endReason());
+            endSession(s);
+            phase = Phase.BACKING_OFF;
+            sleep(settings.reconnectBackoffMs());
+        }
+        phase = Phase.STOPPED;
+    }
+
+    private void reportError(String message) {
+        if (!message.equals(lastError)) {
+            log.warn(message);
+        }
+        lastError = message;
+    }
+
+    private void sleep(long millis) {
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            long left;
+            while (!closed && (left = deadline - System.nanoTime()) > 0) {
+                changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ReplicationSession openSession() throws IOException {
+        long id = sessionIds.getAsLong();
+        int n = settings.connections();
+        List<Channel> channels = new ArrayList<>(n);
+        List<SessionHandler> handlers = new ArrayList<>(n);
+        SessionEvents events = new SessionEvents();
+        try {
+            for (int i = 0; i < n; i++) {
+                Hello hello = new Hello(1, identity.unitId(), identity.volumeId(), identity.volumeSizeBytes(),
+                        identity.blockSize(), 0, id, i, n, identity.ackMode());
+                SessionHandler handler = new SessionHandler(hello, events);
+                handlers.add(handler);
+                ChannelFuture connect = bootstrap(handler).connect(resolved(settings.remote()));
+                channels.add(connect.channel());
+                if (!connect.awaitUninterruptibly(settings.handshakeTimeoutMs()) || !connect.isSuccess()) {
+                    Throwable cause = connect.cause();
+                    throw new IOException("connection " + i + ": "
+                            + (cause == null ? "timed out" : Objects.toString(cause.getMessage(), cause.toString())));
+                }
+            }
+            long applied = Long.MAX_VALUE;
+            long window = settings.windowBytes();
+            for (SessionHandler h : handlers) {
+                HelloOk ok = h.handshake.get(settings.handshakeTimeoutMs(), TimeUnit.MILLISECONDS);
+                applied = Math.min(applied, ok.appliedSeq());
+                window = Math.min(window, ok.reorderWindowBytes());
+            }
+            ReplicationSession s = new ReplicationSession(id, channels, applied, Math.max(window, 1));
+            events.session = s;
+            for (int i = 0; i < n; i++) {
+                MirrorConnection conn = MirrorConnection.of(channels.get(i));
+                if (!connectionArray.register(i, conn)) {
+                    unregister(s);
+                    throw new IOException("the heartbeat link went down during the handshake");
+                }
+                s.registered.add(conn);
+            }
+            return s;
+        } catch (ExecutionException e) {
+            channels.forEach(Channel::close);
+            Throwable c = e.getCause();
+            throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
+        } catch (TimeoutException e) {
+            channels.forEach(Channel::close);
+            throw new IOException("no answer to HELLO within " + settings.handshakeTimeoutMs() + " ms");
+        } catch (InterruptedException e) {
+            channels.forEach(Channel::close);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } catch (IOException | RuntimeException e) {
+            channels.forEach(Channel::close);
+            throw e;
+        }
+    }
+
+    private static InetSocketAddress resolved(InetSocketAddress a) {
+        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+    }
+
+    private Bootstrap bootstrap(SessionHandler handler) {
+        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeoutMs())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("decoder", new FrameDecoder(settings.maxFrameBytes(), identity.blockSize()))
+                                .addLast("encoder", new FrameEncoder())
+                                .addLast("session", handler)
+                                .addLast("errors", new ProtocolErrorHandler());
+                    }
+                });
+    }
+
+    /** Sends journal records from the remote's applied sequence onwards until the session ends. */
+    private void stream(ReplicationSession s) throws IOException {
+        long from = s.remoteAppliedAtStart + 1;
+        long tail = journal.tailSeq();
+        long next = journal.nextSeq();
+        if (from < tail) {
+            s.end("remote is behind the journal");
+            throw new IOException("the remote has applied only up to seq " + s.remoteAppliedAtStart
+                    + " but the journal starts at seq " + tail + ": the remote needs a full resync");
+        }
+        if (from > next) {
+            s.end("remote is ahead of the journal");
+            throw new IOException("the remote has applied seq " + s.remoteAppliedAtStart
+                    + " beyond this journal's newest seq " + (next - 1) + ": was the journal replaced?");
+        }
+        lock.lock();
+        try {
+            if (!linkUp || closed) {
+                s.end(closed ? "shutting down" : "link went down during the handshake");
+                return;
+            }
+            session = s;
+            inflight.clear();
+            inflightBytes = 0;
+            ackedSeq = Math.max(ackedSeq, s.remoteAppliedAtStart);
+        } finally {
+            lock.unlock();
+        }
+        sessionsOpened.incrementAndGet();
+        lastError = null;
+        onAcked(s.remoteAppliedAtStart);
+        long backlog = journal.durableSeq() - s.remoteAppliedAtStart;
+        log.info("connected to remote {} ({} connections, session {}); remote has applied seq {}",
+                settings.remote(), s.channels.size(), Long.toHexString(s.id), s.remoteAppliedAtStart);
+        boolean replaying = backlog > 0;
+        if (replaying) {
+            log.info("replaying {} journal records from seq {}", backlog, from);
+            phase = Phase.REPLAYING;
+        } else {
+            phase = Phase.STREAMING;
+        }
+        JournalReader reader = journal.reader(from);
+        int unflushed = 0;
+        while (s.isOpen()) {
+            JournalRecord rec = reader.next();
+            if (rec == null) {
+                if (unflushed > 0) {
+                    s.channels.forEach(Channel::flush);
+                    unflushed = 0;
+                }
+                if (replaying && waitCaughtUp(s)) {
+                    replaying = false;
+                    phase = Phase.STREAMING;
+                    log.info("caught up: remote has applied seq {}", ackedSeq());
+                }
+                awaitDurable(reader.nextSeq());
+                continue;
+            }
+            if (!awaitWindow(s, rec.data().remaining())) {
+                break;
+            }
+            Channel ch = s.channelFor(rec.seq());
+            if (!awaitWritable(s, ch)) {
+                break;
+            }
+            sendRecord(s, ch, rec);
+            if (++unflushed >= FLUSH_EVERY) {
+                s.channels.forEach(Channel::flush);
+                unflushed = 0;
+            }
+        }
+    }
+
+    private void sendRecord(ReplicationSession s, Channel ch, JournalRecord rec) {
+        Write write = new Write(rec.seq(), rec.timestampMillis(),
+                isTrim(rec) ? RecordType.TRIM : RecordType.WRITE, rec.lba(), rec.blockCount(), rec.dataCrc32c(),
+                isTrim(rec) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(rec.data()));
+        lock.lock();
+        try {
+            inflight.add(new long[] {rec.seq(), rec.data().remaining(), rec.blockCount()});
+            inflightBytes += rec.data().remaining();
+        } finally {
+            lock.unlock();
+        }
+        sentSeq = rec.seq();
+        blocksSent.addAndGet(rec.blockCount());
+        ch.write(write).addListener(f -> {
+            if (!f.isSuccess()) {
+                s.end("send on connection failed: " + f.cause());
+            }
+        });
+    }
+
+    private static boolean isTrim(JournalRecord rec) {
+        return rec.type() == org.blockmirror.journal.RecordType.TRIM;
+    }
+
+    private void awaitDurable(long seq) {
+        try {
+            journal.awaitDurable(seq, 100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True once everything sent is acknowledged (the backlog is replayed). */
+    private boolean waitCaughtUp(ReplicationSession s) {
+        lock.lock();
+        try {
+            return s.isOpen() && inflight.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean awaitWindow(ReplicationSession s, long bytes) {
+        if (s.isOpen() && inflightBytesNow() + bytes > s.windowBytes) {
+            s.channels.forEach(Channel::flush); // the acks we wait for need these writes sent
+        }
+        lock.lock();
+        try {
+            // a record larger than the window still goes alone, so progress is always possible
+            while (s.isOpen() && !closed && inflightBytes > 0 && inflightBytes + bytes > s.windowBytes) {
+                changed.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+            return s.isOpen() && !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean awaitWritable(ReplicationSession s, Channel ch) {
+        lock.lock();
+        try {
+            while (s.isOpen() && !closed && !ch.isWritable()) {
+                ch.flush();
+                changed.awaitNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            return s.isOpen() && !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long inflightBytesNow() {
+        lock.lock();
+        try {
+            return inflightBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unregister(ReplicationSession s) {
+        for (int i = 0; i < s.registered.size(); i++) {
+            connectionArray.unregister(i, s.registered.get(i));
+        }
+    }
+
+    private void endSession(ReplicationSession s) {
+        unregister(s);
+        lock.lock();
+        try {
+            if (session == s) {
+                session = null;
+            }
+            inflight.clear();
+            inflightBytes = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- acknowledgements ----
+
+    private void onAcked(long seq) {
+        long newlyAckedBlocks = 0;
+        lock.lock();
+        try {
+            if (seq > ackedSeq) {
+                ackedSeq = seq;
+            }
+            while (!inflight.isEmpty() && inflight.peek()[0] <= seq) {
+                long[] e = inflight.poll();
+                inflightBytes -= e[1];
+                newlyAckedBlocks += e[2];
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        blocksAcked.addAndGet(newlyAckedBlocks);
+        if (seq > 0) {
+            journal.release(seq);
+            pipeline.onRemoteAck(seq);
+        }
+    }
+
+    /** Connection events of the current session, delivered on Netty event loops. */
+    private final class SessionEvents implements SessionHandler.Events {
+        volatile ReplicationSession session;
+
+        @Override
+        public void onAck(long seq) {
+            onAcked(seq);
+        }
+
+        @Override
+        public void onNak(Nak nak) {
+            naks.incrementAndGet();
+            reportError("remote could not apply seq " + nak.seq() + " (" + nak.status() + "): " + nak.message());
+            ReplicationSession s = session;
+            if (s != null) {
+                s.end("NAK for seq " + nak.seq());
+            }
+        }
+
+        @Override
+        public void onClosed(int connectionIndex, String why) {
+            ReplicationSession s = session;
+            if (s != null) {
+                s.end(why);
+            }
+            signal();
+        }
+
+        @Override
+        public void onWritable() {
+            signal();
+        }
+
+        private void signal() {
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    // ---- status ----
+
+    public Phase phase() {
+        return phase;
+    }
+
+    public long ackedSeq() {
+        lock.lock();
+        try {
+            return ackedSeq;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long sentSeq() {
+        return sentSeq;
+    }
+
+    public long blocksSent() {
+        return blocksSent.get();
+    }
+
+    public long blocksAcked() {
+        return blocksAcked.get();
+    }
+
+    public long sessionsOpened() {
+        return sessionsOpened.get();
+    }
+
+    public long naks() {
+        return naks.get();
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public int connectionsUp() {
+        lock.lock();
+        try {
+            return session == null ? 0 : session.connectionsUp();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int connectionsConfigured() {
+        return settings.connections();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        lock.lock();
+        try {
+            closed = true;
+            if (session != null) {
+                session.end("shutting down");
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        thread.join(10_000);
+    }
+}

@@ -1,0 +1,74 @@
+package org.blockmirror.local;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import java.util.concurrent.CompletableFuture;
+import org.blockmirror.protocol.Ack;
+import org.blockmirror.protocol.Goodbye;
+import org.blockmirror.protocol.Hello;
+import org.blockmirror.protocol.HelloOk;
+import org.blockmirror.protocol.HelloReject;
+import org.blockmirror.protocol.Message;
+import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.Write;
+
+/**
+ * Client side of one connection: sends the HELLO when connected, completes {@link #handshake}
+ * with the remote's answer, then passes ACK/NAK and connection events to the replicator.
+ */
+final class SessionHandler extends SimpleChannelInboundHandler<Message> {
+
+    /** What the replicator hears from a connection. */
+    interface Events {
+        void onAck(long seq);
+
+        void onNak(Nak nak);
+
+        void onClosed(int connectionIndex, String why);
+
+        void onWritable();
+    }
+
+    private final Hello hello;
+    private final Events events;
+    final CompletableFuture<HelloOk> handshake = new CompletableFuture<>();
+
+    SessionHandler(Hello hello, Events events) {
+        this.hello = hello;
+        this.events = events;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(hello);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Message msg) {
+        switch (msg) {
+            case HelloOk ok -> handshake.complete(ok);
+            case HelloReject reject -> handshake.completeExceptionally(new RemoteRefusedException(reject));
+            case Ack ack -> events.onAck(ack.seq());
+            case Nak nak -> events.onNak(nak);
+            case Goodbye bye -> ctx.close();
+            case Hello h -> ctx.close(); // a server never sends HELLO: not our peer
+            case Write w -> ctx.close(); // writes never flow this way in protocol version 1
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            events.onWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        handshake.completeExceptionally(new java.io.IOException("connection closed during the handshake"));
+        events.onClosed(hello.connectionIndex(), "connection " + hello.connectionIndex() + " closed");
+        ctx.fireChannelInactive();
+    }
+}

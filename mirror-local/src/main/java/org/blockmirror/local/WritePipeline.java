@@ -1,0 +1,480 @@
+package org.blockmirror.local;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.blockmirror.block.BlockDevice;
+import org.blockmirror.block.BlockDeviceException;
+import org.blockmirror.block.BlockDeviceException.Reason;
+import org.blockmirror.journal.Journal;
+import org.blockmirror.journal.JournalFullException;
+import org.blockmirror.journal.RecordType;
+import org.blockmirror.time.MonotonicClock;
+import org.blockmirror.volume.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local unit's write path: the {@link BlockDevice} a front end drives.
+ *
+ * <p>Two stages, each one thread, so that group commit happens naturally (while one batch is
+ * being made durable the next one accumulates) and the two fsyncs of a batch overlap with the
+ * next batch's work:
+ * <ol>
+ *   <li>journal stage: assigns sequence numbers by appending every queued op to the journal
+ *       (waiting up to the full-journal timeout for space), then one {@code sync()};</li>
+ *   <li>volume stage: writes the batch to the local volume in sequence order, one fdatasync,
+ *       then acknowledges the host (async mode) or waits for the remote (sync mode).</li>
+ * </ol>
+ * The journal is written first (write-ahead): the volume never holds a write the journal could
+ * lose, so after a crash redoing the journal from its tail makes the local volume equal to
+ * what the remote will end up with.
+ */
+public final class WritePipeline implements BlockDevice, AutoCloseable {
+
+    /** Tuning of the write path. */
+    public record Settings(AckMode ackMode, long fullTimeoutMs, long syncTimeoutMs, int maxRecordBytes,
+                           long maxBatchBytes) {
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(WritePipeline.class);
+
+    private final Volume volume;
+    private final Journal journal;
+    private final MonotonicClock clock;
+    private final Settings settings;
+    private final int blockSize;
+    private final long blockCount;
+
+    private final ReentrantLock queueLock = new ReentrantLock();
+    private final Condition queued = queueLock.newCondition();
+    private final ArrayDeque<HostOp> incoming = new ArrayDeque<>();
+    private final LinkedBlockingQueue<List<HostOp>> toVolume = new LinkedBlockingQueue<>(4);
+    /** Sync mode: locally durable ops waiting for the remote's acknowledgement, in seq order. */
+    private final ArrayDeque<HostOp> awaitingRemote = new ArrayDeque<>();
+    private final ReentrantLock remoteLock = new ReentrantLock();
+    private long remoteAckedSeq;
+
+    private final Thread journalStage;
+    private final Thread volumeStage;
+    private final ExecutorService readers;
+
+    private final AtomicLong blocksWritten = new AtomicLong();
+    private final AtomicLong writesCompleted = new AtomicLong();
+    private final AtomicLong writesFailed = new AtomicLong();
+    private final AtomicLong syncDegraded = new AtomicLong();
+    private volatile boolean journalFullAlert;
+    private volatile String fatalError;
+    private volatile boolean closed;
+
+    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings) {
+        this.volume = volume;
+        this.journal = journal;
+        this.clock = clock;
+        this.settings = settings;
+        this.blockSize = volume.blockSize();
+        this.blockCount = volume.blockCount();
+        this.journalStage = new Thread(this::journalLoop, "journal-stage");
+        this.volumeStage = new Thread(this::volumeLoop, "volume-stage");
+        this.readers = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "local-read");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        journalStage.start();
+        volumeStage.start();
+    }
+
+    // ---- BlockDevice ----
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public long blockCount() {
+        return blockCount;
+    }
+
+    @Override
+    public boolean isReady() {
+        return !closed && fatalError == null;
+    }
+
+    @Override
+    public CompletableFuture<ByteBuffer> read(long lba, int blocks) {
+        BlockDeviceException bad = checkRange(lba, blocks);
+        if (bad != null) {
+            return CompletableFuture.failedFuture(bad);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            ByteBuffer buf = ByteBuffer.allocate(blocks * blockSize);
+            try {
+                volume.read(lba * blockSize, buf);
+            } catch (IOException e) {
+                throw new BlockDeviceException(Reason.IO_ERROR, "read of " + blocks + " blocks at " + lba
+                        + " from " + volume.describe() + " failed: " + e.getMessage(), e);
+            }
+            return buf.flip();
+        }, readers);
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long lba, ByteBuffer data) {
+        int bytes = data.remaining();
+        if (bytes == 0 || bytes % blockSize != 0) {
+            return CompletableFuture.failedFuture(new BlockDeviceException(Reason.OUT_OF_RANGE,
+                    "write of " + bytes + " bytes is not a whole number of " + blockSize + "-byte blocks"));
+        }
+        int blocks = bytes / blockSize;
+        BlockDeviceException bad = checkRange(lba, blocks);
+        if (bad != null) {
+            return CompletableFuture.failedFuture(bad);
+        }
+        // a write larger than one journal record / wire frame travels as several records
+        int maxBlocks = Math.max(1, settings.maxRecordBytes() / blockSize);
+        if (blocks <= maxBlocks) {
+            return submit(new HostOp(false, lba, blocks, data.slice(), clock.nanos()));
+        }
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (int done = 0; done < blocks; done += maxBlocks) {
+            int n = Math.min(maxBlocks, blocks - done);
+            ByteBuffer part = data.slice(data.position() + done * blockSize, n * blockSize);
+            parts.add(submit(new HostOp(false, lba + done, n, part, clock.nanos())));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public CompletableFuture<Void> trim(long lba, long blocks) {
+        BlockDeviceException bad = checkRange(lba, blocks);
+        if (bad != null) {
+            return CompletableFuture.failedFuture(bad);
+        }
+        if (blocks == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (long done = 0; done < blocks; done += Integer.MAX_VALUE) {
+            int n = (int) Math.min(Integer.MAX_VALUE, blocks - done);
+            parts.add(submit(new HostOp(true, lba + done, n, null, clock.nanos())));
+        }
+        return parts.size() == 1 ? parts.get(0) : CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Every completed write is already durable (each batch is fdatasynced before the host is
+     * told), so there is nothing left to flush: SYNCHRONIZE CACHE completes at once.
+     */
+    @Override
+    public CompletableFuture<Void> flush() {
+        return isReady() ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(notReady());
+    }
+
+    private BlockDeviceException checkRange(long lba, long blocks) {
+        if (lba < 0 || blocks < 0 || lba > blockCount || blocks > blockCount - lba) {
+            return new BlockDeviceException(Reason.OUT_OF_RANGE, "blocks " + lba + "+" + blocks
+                    + " are beyond the device (" + blockCount + " blocks)");
+        }
+        return null;
+    }
+
+    private BlockDeviceException notReady() {
+        return fatalError != null
+                ? new BlockDeviceException(Reason.IO_ERROR, fatalError)
+                : new BlockDeviceException(Reason.SHUTTING_DOWN, "the local unit is shutting down");
+    }
+
+    private CompletableFuture<Void> submit(HostOp op) {
+        queueLock.lock();
+        try {
+            if (!isReady()) {
+                return CompletableFuture.failedFuture(notReady());
+            }
+            incoming.add(op);
+            queued.signal();
+        } finally {
+            queueLock.unlock();
+        }
+        return op.done;
+    }
+
+    // ---- journal stage ----
+
+    private void journalLoop() {
+        List<HostOp> batch = new ArrayList<>();
+        while (true) {
+            queueLock.lock();
+            try {
+                while (incoming.isEmpty() && !closed) {
+                    queued.awaitUninterruptibly();
+                }
+                if (incoming.isEmpty()) {
+                    break; // closed and drained
+                }
+                long bytes = 0;
+                while (!incoming.isEmpty() && (batch.isEmpty() || bytes < settings.maxBatchBytes())) {
+                    HostOp op = incoming.poll();
+                    batch.add(op);
+                    bytes += op.dataBytes();
+                }
+            } finally {
+                queueLock.unlock();
+            }
+            List<HostOp> appended = appendAll(batch);
+            batch.clear();
+            if (appended.isEmpty()) {
+                continue;
+            }
+            try {
+                journal.sync();
+            } catch (IOException e) {
+                failFatally("journal " + e.getMessage(), e, appended);
+                continue;
+            }
+            try {
+                toVolume.put(appended);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        try {
+            toVolume.put(List.of()); // end marker for the volume stage
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private List<HostOp> appendAll(List<HostOp> batch) {
+        List<HostOp> appended = new ArrayList<>(batch.size());
+        for (HostOp op : batch) {
+            if (fatalError != null) {
+                fail(op, notReady());
+                continue;
+            }
+            long deadline = op.arrivalNanos + TimeUnit.MILLISECONDS.toNanos(settings.fullTimeoutMs());
+            try {
+                op.seq = journal.append(op.trim ? RecordType.TRIM : RecordType.WRITE, op.lba, op.blockCount,
+                        op.trim ? null : op.data.duplicate(), deadline);
+                appended.add(op);
+            } catch (JournalFullException e) {
+                if (!journalFullAlert) {
+                    log.error("journal full: host writes are failing: {}", e.getMessage());
+                }
+                journalFullAlert = true;
+                fail(op, new BlockDeviceException(Reason.JOURNAL_FULL, e.getMessage(), e));
+            } catch (IOException e) {
+                fail(op, new BlockDeviceException(Reason.IO_ERROR, "journal append failed: " + e.getMessage(), e));
+            }
+        }
+        if (journalFullAlert && !journal.stats().full()) {
+            journalFullAlert = false;
+            log.info("journal has room again; host writes are accepted");
+        }
+        return appended;
+    }
+
+    // ---- volume stage ----
+
+    private void volumeLoop() {
+        while (true) {
+            List<HostOp> batch;
+            try {
+                batch = toVolume.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (batch.isEmpty()) {
+                return;
+            }
+            try {
+                for (HostOp op : batch) {
+                    if (op.trim) {
+                        writeZeros(op.lba * blockSize, (long) op.blockCount * blockSize);
+                    } else {
+                        volume.write(op.lba * blockSize, op.data.duplicate());
+                    }
+                }
+                volume.flush();
+            } catch (IOException e) {
+                // The journal already holds these writes, so the remote will get them; the
+                // host is told they failed (SCSI leaves a failed write's blocks undefined).
+                failFatally("local volume " + volume.describe() + ": " + e.getMessage(), e, batch);
+                continue;
+            }
+            long now = clock.nanos();
+            for (HostOp op : batch) {
+                blocksWritten.addAndGet(op.blockCount);
+                op.locallyDurableNanos = now;
+            }
+            if (settings.ackMode() == AckMode.ASYNC) {
+                batch.forEach(this::complete);
+            } else {
+                awaitRemote(batch);
+            }
+        }
+    }
+
+    private void writeZeros(long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        for (long pos = offset, end = offset + length; pos < end; ) {
+            int n = (int) Math.min(zeros.capacity(), end - pos);
+            zeros.clear().limit(n);
+            volume.write(pos, zeros);
+            pos += n;
+        }
+    }
+
+    // ---- sync mode ----
+
+    private void awaitRemote(List<HostOp> batch) {
+        remoteLock.lock();
+        try {
+            for (HostOp op : batch) {
+                if (op.seq <= remoteAckedSeq) {
+                    complete(op);
+                } else {
+                    awaitingRemote.add(op);
+                }
+            }
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    /** The remote has durably applied every write up to {@code seq}. */
+    public void onRemoteAck(long seq) {
+        if (settings.ackMode() != AckMode.SYNC) {
+            return;
+        }
+        remoteLock.lock();
+        try {
+            remoteAckedSeq = Math.max(remoteAckedSeq, seq);
+            while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= remoteAckedSeq) {
+                complete(awaitingRemote.poll());
+            }
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    /**
+     * Sync mode: completes writes the remote did not acknowledge within the sync timeout, so a
+     * dead link degrades sync to async instead of stalling the host. Called periodically.
+     *
+     * @return how many writes were completed without the remote
+     */
+    public int expireSyncWaits() {
+        long limit = TimeUnit.MILLISECONDS.toNanos(settings.syncTimeoutMs());
+        long now = clock.nanos();
+        int expired = 0;
+        remoteLock.lock();
+        try {
+            while (!awaitingRemote.isEmpty() && now - awaitingRemote.peek().locallyDurableNanos >= limit) {
+                complete(awaitingRemote.poll());
+                expired++;
+            }
+        } finally {
+            remoteLock.unlock();
+        }
+        if (expired > 0) {
+            if (syncDegraded.getAndAdd(expired) == 0) {
+                log.warn("sync mode degraded: the remote did not acknowledge within {} ms; writes complete locally",
+                        settings.syncTimeoutMs());
+            }
+        }
+        return expired;
+    }
+
+    // ---- completion ----
+
+    private void complete(HostOp op) {
+        writesCompleted.incrementAndGet();
+        op.done.complete(null);
+    }
+
+    private void fail(HostOp op, BlockDeviceException e) {
+        writesFailed.incrementAndGet();
+        op.done.completeExceptionally(e);
+    }
+
+    private void failFatally(String what, IOException e, List<HostOp> ops) {
+        if (fatalError == null) {
+            fatalError = "I/O error, the local unit stopped accepting writes: " + what;
+            log.error(fatalError, e);
+        }
+        for (HostOp op : ops) {
+            fail(op, new BlockDeviceException(Reason.IO_ERROR, fatalError, e));
+        }
+    }
+
+    // ---- status ----
+
+    public long blocksWritten() {
+        return blocksWritten.get();
+    }
+
+    public long writesCompleted() {
+        return writesCompleted.get();
+    }
+
+    public long writesFailed() {
+        return writesFailed.get();
+    }
+
+    public boolean journalFullAlert() {
+        return journalFullAlert;
+    }
+
+    public boolean syncDegraded() {
+        remoteLock.lock();
+        try {
+            return settings.ackMode() == AckMode.SYNC && syncDegraded.get() > 0 && !awaitingRemote.isEmpty();
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    public String fatalError() {
+        return fatalError;
+    }
+
+    /** Stops accepting writes, finishes what was queued, and stops the stage threads. */
+    @Override
+    public void close() throws InterruptedException {
+        queueLock.lock();
+        try {
+            closed = true;
+            queued.signalAll();
+        } finally {
+            queueLock.unlock();
+        }
+        journalStage.join(30_000);
+        volumeStage.join(30_000);
+        remoteLock.lock();
+        try {
+            // sync-mode writes still waiting are durable locally and in the journal
+            awaitingRemote.forEach(this::complete);
+            awaitingRemote.clear();
+        } finally {
+            remoteLock.unlock();
+        }
+        readers.shutdown();
+    }
+}

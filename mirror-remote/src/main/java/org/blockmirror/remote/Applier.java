@@ -1,0 +1,279 @@
+package org.blockmirror.remote;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+import org.blockmirror.volume.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies received writes to the remote volume strictly in sequence order, whichever of the n
+ * connections they arrived on.
+ *
+ * <p>One thread drains the {@link ReorderBuffer} in contiguous batches: write each record,
+ * fdatasync the volume once, persist the applied sequence number, then acknowledge every write
+ * of the batch. An ACK therefore means "this write and all before it are durable here".
+ * Writes that fail their CRC or the volume are NAKed and the sequence is rewound so the local
+ * unit's resend (after it resets the session) is accepted.
+ */
+final class Applier implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Applier.class);
+    private static final int MAX_BATCH_RECORDS = 512;
+    private static final long MAX_BATCH_BYTES = 32L << 20;
+
+    private final Volume volume;
+    private final AppliedSequence applied;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ReorderBuffer<IncomingWrite> reorder;
+    /** Duplicates of writes in the batch being applied: acknowledged once it is durable. */
+    private final List<IncomingWrite> pendingDuplicateAcks = new ArrayList<>();
+    private final Thread thread;
+    private final AtomicLong blocksApplied = new AtomicLong();
+    private final AtomicLong writesApplied = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile boolean closed;
+
+    Applier(Volume volume, AppliedSequence applied, long reorderCapacityBytes) {
+        this.volume = volume;
+        this.applied = applied;
+        this.reorder = new ReorderBuffer<>(reorderCapacityBytes, applied.get() + 1);
+        this.thread = new Thread(this::run, "remote-applier");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    long durableAppliedSeq() {
+        return applied.get();
+    }
+
+    long blocksApplied() {
+        return blocksApplied.get();
+    }
+
+    long writesApplied() {
+        return writesApplied.get();
+    }
+
+    long failures() {
+        return failures.get();
+    }
+
+    long bufferedBytes() {
+        lock.lock();
+        try {
+            return reorder.heldBytes();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Hands over a received write (ownership of its data included).
+     *
+     * @return false if the reorder window is exceeded: the peer broke the window it was given
+     */
+    boolean offer(IncomingWrite w) {
+        lock.lock();
+        try {
+            if (closed) {
+                w.release();
+                return true;
+            }
+            ReorderBuffer.Offer result = reorder.offer(w.seq(), w, w.sizeBytes());
+            switch (result) {
+                case ACCEPTED -> work.signal();
+                case DUPLICATE -> {
+                    w.release();
+                    if (w.seq() <= applied.get()) {
+                        w.responder().ack(w.seq());
+                    } else {
+                        pendingDuplicateAcks.add(w);
+                    }
+                }
+                case ALREADY_BUFFERED -> w.release(); // a resend of a write still waiting its turn
+                case OVERFLOW -> {
+                    w.release();
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops writes waiting out of order: the local unit resends everything after the applied sequence. */
+    void resetSession() {
+        lock.lock();
+        try {
+            reorder.clear(IncomingWrite::release);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        List<IncomingWrite> batch = new ArrayList<>();
+        while (true) {
+            lock.lock();
+            try {
+                while (!closed && !reorder.hasNext()) {
+                    work.awaitUninterruptibly();
+                }
+                if (closed) {
+                    return;
+                }
+                long bytes = 0;
+                for (IncomingWrite w = reorder.pollNext(); w != null; w = reorder.hasNext() ? reorder.pollNext() : null) {
+                    batch.add(w);
+                    bytes += w.sizeBytes();
+                    if (batch.size() >= MAX_BATCH_RECORDS || bytes >= MAX_BATCH_BYTES) {
+                        break;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            applyBatch(batch);
+            batch.clear();
+        }
+    }
+
+    private void applyBatch(List<IncomingWrite> batch) {
+        List<IncomingWrite> done = new ArrayList<>(batch.size());
+        IncomingWrite failed = null;
+        for (IncomingWrite w : batch) {
+            if (failed != null) {
+                w.release(); // after a failure the rest must wait for the resend, in order
+                continue;
+            }
+            String problem = applyOne(w);
+            if (problem == null) {
+                done.add(w);
+            } else {
+                failed = w;
+            }
+        }
+        if (failed != null) {
+            lock.lock();
+            try {
+                reorder.rewindTo(failed.seq());
+            } finally {
+                lock.unlock();
+            }
+        }
+        if (done.isEmpty()) {
+            return;
+        }
+        long last = done.get(done.size() - 1).seq();
+        try {
+            volume.flush();
+            applied.persist(last);
+        } catch (IOException e) {
+            failures.incrementAndGet();
+            log.error("cannot make applied writes durable on {} (up to seq {}): {}", volume.describe(), last, e.getMessage());
+            lock.lock();
+            try {
+                reorder.rewindTo(done.get(0).seq());
+            } finally {
+                lock.unlock();
+            }
+            for (IncomingWrite w : done) {
+                w.responder().nak(w.seq(), WriteResponder.Failure.IO_ERROR, "flush failed: " + e.getMessage());
+            }
+            return;
+        }
+        java.util.Set<WriteResponder> answered = new java.util.HashSet<>();
+        for (IncomingWrite w : done) {
+            writesApplied.incrementAndGet();
+            blocksApplied.addAndGet(w.blockCount());
+            w.responder().ack(w.seq());
+            answered.add(w.responder());
+        }
+        List<IncomingWrite> duplicates;
+        lock.lock();
+        try {
+            duplicates = new ArrayList<>(pendingDuplicateAcks);
+            pendingDuplicateAcks.removeIf(d -> d.seq() <= last);
+            duplicates.removeIf(d -> d.seq() > last);
+        } finally {
+            lock.unlock();
+        }
+        for (IncomingWrite d : duplicates) {
+            d.responder().ack(d.seq());
+            answered.add(d.responder());
+        }
+        answered.forEach(WriteResponder::flush);
+    }
+
+    /** Writes one record to the volume; returns null on success or the reason it was NAKed. */
+    private String applyOne(IncomingWrite w) {
+        int bs = volume.blockSize();
+        try {
+            if (w.lba() < 0 || w.blockCount() < 0 || w.lba() + w.blockCount() > volume.blockCount()) {
+                return fail(w, WriteResponder.Failure.OUT_OF_RANGE, "blocks " + w.lba() + "+" + w.blockCount()
+                        + " are beyond the volume (" + volume.blockCount() + " blocks)");
+            }
+            if (w.trim()) {
+                writeZeros(w.lba() * bs, (long) w.blockCount() * bs);
+                return null;
+            }
+            ByteBuffer data = w.data().nioBuffer();
+            CRC32C crc = new CRC32C();
+            crc.update(data.duplicate());
+            if ((int) crc.getValue() != w.dataCrc32c()) {
+                return fail(w, WriteResponder.Failure.CRC_MISMATCH, String.format(
+                        "data CRC32C 0x%08x does not match 0x%08x sent", (int) crc.getValue(), w.dataCrc32c()));
+            }
+            volume.write(w.lba() * bs, data);
+            return null;
+        } catch (IOException e) {
+            return fail(w, WriteResponder.Failure.IO_ERROR, e.getMessage());
+        } finally {
+            w.release();
+        }
+    }
+
+    private String fail(IncomingWrite w, WriteResponder.Failure failure, String message) {
+        failures.incrementAndGet();
+        log.warn("cannot apply write seq {} ({}): {}", w.seq(), failure, message);
+        w.responder().nak(w.seq(), failure, message);
+        return message;
+    }
+
+    private void writeZeros(long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(length, 1 << 20));
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            int n = (int) Math.min(zeros.capacity(), end - pos);
+            zeros.clear().limit(n);
+            volume.write(pos, zeros);
+            pos += n;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        lock.lock();
+        try {
+            closed = true;
+            work.signalAll();
+            reorder.clear(IncomingWrite::release);
+        } finally {
+            lock.unlock();
+        }
+        thread.join(10_000);
+    }
+}

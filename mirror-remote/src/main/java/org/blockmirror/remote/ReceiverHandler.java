@@ -1,0 +1,156 @@
+package org.blockmirror.remote;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.blockmirror.protocol.Ack;
+import org.blockmirror.protocol.FrameDecoder;
+import org.blockmirror.protocol.Goodbye;
+import org.blockmirror.protocol.Hello;
+import org.blockmirror.protocol.HelloOk;
+import org.blockmirror.protocol.HelloReject;
+import org.blockmirror.protocol.Message;
+import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.NakStatus;
+import org.blockmirror.protocol.RecordType;
+import org.blockmirror.protocol.RejectReason;
+import org.blockmirror.protocol.Write;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Server side of one connection: checks the HELLO against the volume this unit serves, then
+ * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection.
+ */
+final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
+
+    /** What the remote checks a HELLO against. */
+    record Volume(UUID unitId, String volumeId, long sizeBytes, int blockSize, long reorderWindowBytes) {
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ReceiverHandler.class);
+
+    private final Volume volume;
+    private final Applier applier;
+    private final Attachment attachment;
+    /** Null when sessions may start; otherwise why not (e.g. the heartbeat link is on probation). */
+    private final Supplier<String> notReadyReason;
+    private boolean handshaken;
+    private Responder responder;
+
+    ReceiverHandler(Volume volume, Applier applier, Attachment attachment, Supplier<String> notReadyReason) {
+        this.volume = volume;
+        this.applier = applier;
+        this.attachment = attachment;
+        this.notReadyReason = notReadyReason;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Message msg) {
+        if (!handshaken) {
+            if (msg instanceof Hello hello) {
+                handshake(ctx, hello);
+            } else {
+                log.warn("closing connection from {}: expected HELLO, got {}", ctx.channel().remoteAddress(),
+                        msg.frameType());
+                ctx.close();
+            }
+            return;
+        }
+        switch (msg) {
+            case Write w -> receive(ctx, w);
+            case Goodbye bye -> ctx.close();
+            default -> {
+                log.warn("closing connection from {}: unexpected {} after the handshake",
+                        ctx.channel().remoteAddress(), msg.frameType());
+                ctx.close();
+            }
+        }
+    }
+
+    private void handshake(ChannelHandlerContext ctx, Hello h) {
+        String problem = null;
+        RejectReason reason = null;
+        if (h.protocolVersion() != 1) {
+            reason = RejectReason.VERSION_MISMATCH;
+            problem = "this remote speaks protocol version 1, not " + h.protocolVersion();
+        } else if (!volume.volumeId().equals(h.volumeId())) {
+            reason = RejectReason.VOLUME_MISMATCH;
+            problem = "this remote serves volume '" + volume.volumeId() + "', not '" + h.volumeId() + "'";
+        } else if (volume.blockSize() != h.blockSize()) {
+            reason = RejectReason.BLOCK_SIZE_MISMATCH;
+            problem = "remote volume block size is " + volume.blockSize() + ", local is " + h.blockSize();
+        } else if (volume.sizeBytes() != h.volumeSizeBytes()) {
+            reason = RejectReason.SIZE_MISMATCH;
+            problem = "remote volume is " + volume.sizeBytes() + " bytes, local is " + h.volumeSizeBytes();
+        } else if (notReadyReason.get() != null) {
+            reason = RejectReason.NOT_READY;
+            problem = notReadyReason.get();
+        } else if (attachment.admit(h.localUnitId(), h.sessionId(), ctx.channel()) instanceof Attachment.Busy busy) {
+            reason = RejectReason.BUSY;
+            problem = "volume '" + volume.volumeId() + "' is being mirrored by local unit " + busy.attachedUnit();
+        }
+        if (reason != null) {
+            log.warn("refusing connection from {} (unit {}): {}", ctx.channel().remoteAddress(), h.localUnitId(), problem);
+            ctx.writeAndFlush(new HelloReject(reason, problem)).addListener(f -> ctx.close());
+            return;
+        }
+        ctx.pipeline().get(FrameDecoder.class).expectBlockSize(volume.blockSize());
+        handshaken = true;
+        responder = new Responder(ctx.channel());
+        if (h.connectionIndex() == 0) {
+            log.info("local unit {} connected from {} (session {}, {} connections); applied seq {}",
+                    h.localUnitId(), ctx.channel().remoteAddress(), Long.toHexString(h.sessionId()),
+                    h.connectionCount(), applier.durableAppliedSeq());
+        }
+        ctx.writeAndFlush(new HelloOk(volume.unitId(), applier.durableAppliedSeq(), volume.reorderWindowBytes(), 0));
+    }
+
+    private void receive(ChannelHandlerContext ctx, Write w) {
+        IncomingWrite in = new IncomingWrite(w.seq(), w.recordType() == RecordType.TRIM, w.lba(), w.blockCount(),
+                w.dataCrc32c(), w.content().retain(), responder);
+        if (!applier.offer(in)) {
+            log.warn("closing connection from {}: write seq {} exceeds the reorder window of {} bytes",
+                    ctx.channel().remoteAddress(), w.seq(), volume.reorderWindowBytes());
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        attachment.closed(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    /** Answers go back on the connection the write came on; flushed once per applied batch. */
+    private static final class Responder implements WriteResponder {
+        private final Channel channel;
+
+        Responder(Channel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void ack(long seq) {
+            channel.write(new Ack(seq), channel.voidPromise());
+        }
+
+        @Override
+        public void nak(long seq, Failure failure, String message) {
+            NakStatus status = switch (failure) {
+                case IO_ERROR -> NakStatus.IO_ERROR;
+                case CRC_MISMATCH -> NakStatus.CRC_MISMATCH;
+                case OUT_OF_RANGE -> NakStatus.OUT_OF_RANGE;
+            };
+            String text = message.length() > 900 ? message.substring(0, 900) : message;
+            channel.writeAndFlush(new Nak(seq, status, text), channel.voidPromise());
+        }
+
+        @Override
+        public void flush() {
+            channel.flush();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package org.blockmirror.remote;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import org.blockmirror.config.CommonConfig;
+import org.blockmirror.config.ConfigException;
+import org.blockmirror.config.ConfigFile;
+import org.blockmirror.config.ConfigReader;
+
+/** Configuration of the remote unit (the one receiving the mirror); see docs/configuration.md. */
+public record RemoteConfig(CommonConfig common, InetSocketAddress listenAddress, long reorderWindowBytes) {
+
+    public static final int DEFAULT_HEARTBEAT_PORT = 7791;
+    public static final int DEFAULT_PORT = 7789;
+
+    public static RemoteConfig load(Path file) throws ConfigException {
+        return parse(ConfigFile.read(file));
+    }
+
+    public static RemoteConfig parse(ConfigFile file) throws ConfigException {
+        ConfigReader r = new ConfigReader(file);
+        CommonConfig common = CommonConfig.read(r, "remote", DEFAULT_HEARTBEAT_PORT);
+        InetSocketAddress listen = r.address("listen.address", InetSocketAddress.createUnresolved("0.0.0.0", DEFAULT_PORT));
+        long window = r.size("apply.reorder-window-bytes", 256L << 20, 1L << 20, 16L << 30);
+        r.check(window >= common.maxFrameBytes(), "apply.reorder-window-bytes",
+                "must be at least transport.max-frame-bytes (" + common.maxFrameBytes() + ")");
+        r.finish();
+        return new RemoteConfig(common, listen, window);
+    }
+}

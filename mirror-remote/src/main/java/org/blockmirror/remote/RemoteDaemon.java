@@ -1,0 +1,212 @@
+package org.blockmirror.remote;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.blockmirror.Version;
+import org.blockmirror.config.CommonConfig;
+import org.blockmirror.control.ControlServer;
+import org.blockmirror.heartbeat.HeartbeatService;
+import org.blockmirror.heartbeat.HeartbeatSettings;
+import org.blockmirror.heartbeat.LinkState;
+import org.blockmirror.heartbeat.LinkStatus;
+import org.blockmirror.protocol.FrameDecoder;
+import org.blockmirror.protocol.FrameEncoder;
+import org.blockmirror.protocol.ProtocolErrorHandler;
+import org.blockmirror.state.UnitIdentity;
+import org.blockmirror.time.MonotonicClock;
+import org.blockmirror.volume.FileVolume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The remote unit: accepts the local unit's n connections, applies its writes in sequence
+ * order to the remote volume, and keeps the heartbeat link. When the link goes down every
+ * connection is closed; new sessions are refused while the link is down or on probation.
+ */
+public final class RemoteDaemon implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RemoteDaemon.class);
+
+    private final RemoteConfig config;
+    private final UUID unitId;
+    private final FileVolume volume;
+    private final AppliedSequence applied;
+    private final Applier applier;
+    private final Attachment attachment;
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final HeartbeatService heartbeats;
+    private final ControlServer control;
+
+    private RemoteDaemon(RemoteConfig config, UUID unitId, FileVolume volume, AppliedSequence applied, Applier applier,
+                         Attachment attachment, EventLoopGroup group, Channel server, HeartbeatService heartbeats,
+                         ControlServer control) {
+        this.config = config;
+        this.unitId = unitId;
+        this.volume = volume;
+        this.applied = applied;
+        this.applier = applier;
+        this.attachment = attachment;
+        this.group = group;
+        this.server = server;
+        this.heartbeats = heartbeats;
+        this.control = control;
+    }
+
+    public static RemoteDaemon start(RemoteConfig config, MonotonicClock clock, Random random) throws IOException {
+        CommonConfig c = config.common();
+        UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
+                () -> new UUID(random.nextLong(), random.nextLong()));
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            FileVolume volume = FileVolume.open(c.volumePath(), c.blockSize(), c.volumeSize(), c.volumeSize());
+            opened.add(volume);
+            AppliedSequence applied = AppliedSequence.open(c.stateDir().resolve("applied-seq"));
+            opened.add(applied);
+            Applier applier = new Applier(volume, applied, config.reorderWindowBytes());
+            applier.start();
+            opened.add(applier);
+            Attachment attachment = new Attachment();
+
+            HeartbeatService heartbeats = HeartbeatService.builder()
+                    .unitId(unitId).volumeId(c.volumeId())
+                    .bindAddress(c.heartbeatListen()).peerAddress(c.heartbeatPeer())
+                    .settings(new HeartbeatSettings(c.heartbeatIntervalMs(), c.heartbeatTimeoutMs(),
+                            c.heartbeatProbationMs(), c.heartbeatProbationGapMs()))
+                    .clock(clock).build();
+            heartbeats.monitor().addListener((from, to, reason) -> {
+                if (to == LinkState.DOWN) {
+                    int closed = attachment.closeAll();
+                    applier.resetSession();
+                    if (closed > 0) {
+                        log.info("closed {} connection(s): {}", closed, reason);
+                    }
+                }
+            });
+
+            EventLoopGroup group = new NioEventLoopGroup(2);
+            opened.add(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+            ReceiverHandler.Volume served = new ReceiverHandler.Volume(unitId, c.volumeId(), volume.sizeBytes(),
+                    c.blockSize(), config.reorderWindowBytes());
+            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast("decoder", new FrameDecoder(c.maxFrameBytes()))
+                                    .addLast("encoder", new FrameEncoder())
+                                    .addLast("receiver", new ReceiverHandler(served, applier, attachment,
+                                            () -> notReadyReason(heartbeats)))
+                                    .addLast("errors", new ProtocolErrorHandler());
+                        }
+                    })
+                    .bind(resolved(config.listenAddress())).awaitUninterruptibly().channel();
+            if (!server.isActive()) {
+                throw new IOException("cannot listen on " + config.listenAddress() + " (listen.address)");
+            }
+            opened.add(() -> server.close().syncUninterruptibly());
+            heartbeats.start();
+            opened.add(heartbeats);
+
+            RemoteDaemon[] self = new RemoteDaemon[1];
+            ControlServer control = ControlServer.start(c.controlSocket(), Map.of("status", args -> self[0].status()));
+            self[0] = new RemoteDaemon(config, unitId, volume, applied, applier, attachment, group, server, heartbeats,
+                    control);
+            log.info("remote unit {} receiving volume '{}' ({} blocks of {} bytes) into {} on {}; applied seq {}",
+                    unitId, c.volumeId(), volume.blockCount(), c.blockSize(), volume.describe(),
+                    server.localAddress(), applied.get());
+            return self[0];
+        } catch (IOException | RuntimeException e) {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static InetSocketAddress resolved(InetSocketAddress a) {
+        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+    }
+
+    /** Sessions start only while the heartbeat link is up (or not yet known, at start-up). */
+    private static String notReadyReason(HeartbeatService heartbeats) {
+        LinkState s = heartbeats.monitor().state();
+        return switch (s) {
+            case UP, STARTING -> null;
+            case DOWN -> "the remote hears no heartbeats from the local unit";
+            case PROBATION -> "the heartbeat link is on probation";
+        };
+    }
+
+    /** Where the server listens (useful when configured with port 0). */
+    public InetSocketAddress listenAddress() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    public InetSocketAddress heartbeatAddress() {
+        return heartbeats.localAddress();
+    }
+
+    public UUID unitId() {
+        return unitId;
+    }
+
+    public long appliedSeq() {
+        return applier.durableAppliedSeq();
+    }
+
+    public RemoteStatus status() {
+        LinkStatus ls = heartbeats.monitor().status();
+        var hb = heartbeats.stats();
+        List<String> alerts = new ArrayList<>();
+        if (ls.state() != LinkState.UP) {
+            alerts.add("link " + ls.state().name().toLowerCase());
+        }
+        if (applier.failures() > 0) {
+            alerts.add(applier.failures() + " write(s) could not be applied (see the log)");
+        }
+        UUID attached = attachment.attachedUnit();
+        return new RemoteStatus("remote", Version.current(), config.common().volumeId(), unitId.toString(),
+                new RemoteStatus.Link(ls.state().name(), ls.millisInState(),
+                        ls.lastHeardAgeMillis().isPresent() ? ls.lastHeardAgeMillis().getAsLong() : null,
+                        ls.probationRemainingMillis().isPresent() ? ls.probationRemainingMillis().getAsLong() : null,
+                        heartbeats.monitor().peer(), hb.sent(), hb.received()),
+                attachment.connections(), attached == null ? null : attached.toString(), applier.durableAppliedSeq(),
+                applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(), alerts);
+    }
+
+    @Override
+    public void close() {
+        control.close();
+        List<AutoCloseable> parts = List.of(volume, applied, applier,
+                () -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
+                () -> server.close().syncUninterruptibly(), heartbeats);
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                log.warn("error while shutting down: {}", e.toString());
+            }
+        }
+        log.info("remote unit {} stopped", unitId);
+    }
+}

@@ -1,0 +1,85 @@
+package org.blockmirror.remote;
+
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Holds writes that arrived ahead of their turn (over another of the n connections) until
+ * every earlier sequence number is there. Bounded by bytes; the local unit never has more
+ * than the advertised window in flight, so hitting the bound means a misbehaving peer.
+ *
+ * <p>Not thread-safe: the {@link Applier} guards it.
+ */
+final class ReorderBuffer<T> {
+
+    enum Offer { ACCEPTED, DUPLICATE, ALREADY_BUFFERED, OVERFLOW }
+
+    private record Held<T>(T item, long bytes) {
+    }
+
+    private final TreeMap<Long, Held<T>> held = new TreeMap<>();
+    private final long capacityBytes;
+    private long heldBytes;
+    private long nextSeq;
+
+    ReorderBuffer(long capacityBytes, long nextSeq) {
+        this.capacityBytes = capacityBytes;
+        this.nextSeq = nextSeq;
+    }
+
+    Offer offer(long seq, T item, long bytes) {
+        if (seq < nextSeq) {
+            return Offer.DUPLICATE;
+        }
+        if (held.containsKey(seq)) {
+            return Offer.ALREADY_BUFFERED;
+        }
+        // the record we wait for is always let in, so a full buffer can never deadlock
+        if (seq != nextSeq && heldBytes + bytes > capacityBytes) {
+            return Offer.OVERFLOW;
+        }
+        held.put(seq, new Held<>(item, bytes));
+        heldBytes += bytes;
+        return Offer.ACCEPTED;
+    }
+
+    /** The record with the next sequence number, or null while it has not arrived. */
+    T pollNext() {
+        Held<T> h = held.remove(nextSeq);
+        if (h == null) {
+            return null;
+        }
+        heldBytes -= h.bytes();
+        nextSeq++;
+        return h.item();
+    }
+
+    boolean hasNext() {
+        return held.containsKey(nextSeq);
+    }
+
+    /** Puts back the expectation to {@code seq} (a record failed to apply and must be resent). */
+    void rewindTo(long seq) {
+        if (seq < nextSeq) {
+            nextSeq = seq;
+        }
+    }
+
+    void clear(Consumer<T> onDrop) {
+        held.values().forEach(h -> onDrop.accept(h.item()));
+        held.clear();
+        heldBytes = 0;
+    }
+
+    long nextSeq() {
+        return nextSeq;
+    }
+
+    long heldBytes() {
+        return heldBytes;
+    }
+
+    int heldCount() {
+        return held.size();
+    }
+}
