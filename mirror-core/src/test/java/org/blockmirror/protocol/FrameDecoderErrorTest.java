@@ -14,29 +14,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.ResourceLeakDetector;
 import java.util.List;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(ParanoidLeakDetection.class)
 class FrameDecoderErrorTest {
 
     private static final int MAX_PAYLOAD = 64 * 1024;
-    private static ResourceLeakDetector.Level previousLevel;
-
-    @BeforeAll
-    static void paranoidLeakDetection() {
-        previousLevel = ResourceLeakDetector.getLevel();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-    }
-
-    @AfterAll
-    static void restoreLeakDetection() {
-        ResourceLeakDetector.setLevel(previousLevel);
-    }
-
     /**
      * Feeds {@code bad} followed by a valid frame in one buffer, expects a ProtocolException with
      * exactly {@code expectedMessage}, then checks nothing was decoded, later input is discarded

@@ -21,8 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The error handler in a full codec pipeline (EmbeddedChannel); the TCP variant is in ProtocolOverTcpTest. */
+@ExtendWith(ParanoidLeakDetection.class)
 class ProtocolErrorHandlerTest {
 
     private static EmbeddedChannel pipeline(ProtocolErrorHandler handler) {
