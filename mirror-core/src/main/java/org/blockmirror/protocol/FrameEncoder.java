@@ -1,0 +1,123 @@
+package org.blockmirror.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import java.util.List;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes {@link Message}s as frames (layout in {@link FrameHeader} and docs/wire-protocol.md).
+ *
+ * <p>A WRITE's data is not copied: the header and fixed fields go into a small buffer and the data
+ * follows as a second, retained slice of the message's buffer, so the transport can gather both.
+ * The frame CRC32C still covers the data. The encoder releases every message it encodes
+ * (MessageToMessageEncoder's contract); the data slice it passes on holds its own reference.
+ */
+@Sharable
+public final class FrameEncoder extends MessageToMessageEncoder<Message> {
+
+    /** Fixed part of a WRITE payload, before the data. */
+    static final int WRITE_FIELDS_LENGTH = 33;
+
+    public FrameEncoder() {
+        super(Message.class);
+    }
+
+    @Override
+    protected void encode(ChannelHandlerContext ctx, Message msg, List<Object> out) {
+        ByteBuf frame = ctx.alloc().buffer(FrameHeader.LENGTH + 64);
+        try {
+            writeHeader(frame, msg.frameType());
+            ByteBuf data = writePayload(frame, msg);
+            int payloadLength = frame.readableBytes() - FrameHeader.LENGTH + data.readableBytes();
+            frame.setInt(FrameHeader.PAYLOAD_LENGTH_OFFSET, payloadLength);
+
+            CRC32C crc = new CRC32C();
+            ByteBufCrc32c.update(crc, frame, 0, FrameHeader.CRC_COVERED_HEADER_BYTES);
+            ByteBufCrc32c.update(crc, frame, FrameHeader.LENGTH, frame.readableBytes() - FrameHeader.LENGTH);
+            ByteBufCrc32c.update(crc, data, data.readerIndex(), data.readableBytes());
+            frame.setInt(FrameHeader.CRC_OFFSET, (int) crc.getValue());
+
+            out.add(frame);
+            frame = null;
+            if (data.isReadable()) {
+                // A slice, so the transport advancing its reader index leaves the message's data alone.
+                out.add(data.retainedSlice());
+            }
+        } finally {
+            if (frame != null) {
+                frame.release();
+            }
+        }
+    }
+
+    private static void writeHeader(ByteBuf frame, FrameType type) {
+        frame.writeInt(FrameHeader.MAGIC);
+        frame.writeByte(FrameHeader.VERSION);
+        frame.writeByte(type.code());
+        frame.writeShort(0); // flags
+        frame.writeInt(0);   // payload length, set once known
+        frame.writeInt(0);   // CRC32C, set last
+    }
+
+    /** Writes the payload fields; returns the data that follows them (empty except for WRITE). */
+    private static ByteBuf writePayload(ByteBuf frame, Message msg) {
+        if (msg instanceof Hello h) {
+            byte[] volumeId = WireStrings.utf8(h.volumeId());
+            frame.writeByte(h.protocolVersion());
+            frame.writeByte(h.ackMode().code());
+            frame.writeShort(h.connectionIndex());
+            frame.writeShort(h.connectionCount());
+            frame.writeInt(h.blockSize());
+            frame.writeLong(h.volumeSizeBytes());
+            frame.writeLong(h.generation());
+            frame.writeLong(h.sessionId());
+            writeUuid(frame, h.localUnitId());
+            frame.writeByte(volumeId.length);
+            frame.writeBytes(volumeId);
+        } else if (msg instanceof HelloOk ok) {
+            writeUuid(frame, ok.remoteUnitId());
+            frame.writeLong(ok.appliedSeq());
+            frame.writeLong(ok.reorderWindowBytes());
+            frame.writeLong(ok.generation());
+        } else if (msg instanceof HelloReject r) {
+            frame.writeShort(r.reason().code());
+            writeMessage(frame, r.message());
+        } else if (msg instanceof Write w) {
+            frame.writeLong(w.seq());
+            frame.writeLong(w.timestampMillis());
+            frame.writeByte(w.recordType().code());
+            frame.writeLong(w.lba());
+            frame.writeInt(w.blockCount());
+            frame.writeInt(w.dataCrc32c());
+            return w.content();
+        } else if (msg instanceof Ack a) {
+            frame.writeLong(a.seq());
+        } else if (msg instanceof Nak n) {
+            frame.writeLong(n.seq());
+            frame.writeShort(n.status().code());
+            writeMessage(frame, n.message());
+        } else if (msg instanceof Goodbye g) {
+            frame.writeShort(g.reason().code());
+            writeMessage(frame, g.message());
+        } else {
+            throw new IllegalStateException("unhandled message type " + msg.getClass());
+        }
+        return Unpooled.EMPTY_BUFFER;
+    }
+
+    private static void writeUuid(ByteBuf frame, UUID id) {
+        frame.writeLong(id.getMostSignificantBits());
+        frame.writeLong(id.getLeastSignificantBits());
+    }
+
+    private static void writeMessage(ByteBuf frame, String message) {
+        byte[] bytes = WireStrings.utf8(message);
+        frame.writeShort(bytes.length);
+        frame.writeBytes(bytes);
+    }
+}

@@ -1,0 +1,39 @@
+package org.blockmirror.protocol;
+
+/**
+ * The fixed 16-byte header that starts every frame (big-endian):
+ *
+ * <pre>
+ *  0  u32  magic            0x424D5750 ("BMWP")
+ *  4  u8   version          1
+ *  5  u8   frame type       {@link FrameType}
+ *  6  u16  flags            0 in version 1
+ *  8  u32  payload length   bytes after the header
+ * 12  u32  CRC32C           over header bytes 0..11 followed by the payload
+ * </pre>
+ *
+ * See docs/wire-protocol.md.
+ */
+public final class FrameHeader {
+
+    public static final int MAGIC = 0x424D5750; // "BMWP"
+    public static final int VERSION = 1;
+    public static final int LENGTH = 16;
+
+    /** Offsets within the header. */
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int TYPE_OFFSET = 5;
+    public static final int FLAGS_OFFSET = 6;
+    public static final int PAYLOAD_LENGTH_OFFSET = 8;
+    public static final int CRC_OFFSET = 12;
+
+    /** The CRC covers the header up to (not including) the CRC field, then the payload. */
+    public static final int CRC_COVERED_HEADER_BYTES = CRC_OFFSET;
+
+    /** Default cap on one frame's payload: 64 MiB. */
+    public static final int DEFAULT_MAX_PAYLOAD = 64 << 20;
+
+    private FrameHeader() {
+    }
+}

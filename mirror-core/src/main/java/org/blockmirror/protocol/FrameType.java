@@ -1,0 +1,35 @@
+package org.blockmirror.protocol;
+
+/** The frame type byte of the header (offset 5). Codes are part of the wire format: never reuse one. */
+public enum FrameType {
+    HELLO(1),
+    HELLO_OK(2),
+    HELLO_REJECT(3),
+    WRITE(4),
+    ACK(5),
+    NAK(6),
+    GOODBYE(7);
+
+    private static final FrameType[] BY_CODE = new FrameType[8];
+
+    static {
+        for (FrameType type : values()) {
+            BY_CODE[type.code] = type;
+        }
+    }
+
+    private final int code;
+
+    FrameType(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The type with this code, or {@code null} if the code is not defined in this protocol version. */
+    public static FrameType fromCode(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}
