@@ -11,6 +11,12 @@ import java.util.OptionalLong;
 import org.blockmirror.time.FakeClock;
 import org.junit.jupiter.api.Test;
 
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 class ConnectionArrayTest {
@@ -100,10 +106,21 @@ class ConnectionArrayTest {
             throw new IllegalStateException("socket already gone");
         });
         array.register(1, MirrorConnection.of(ch));
-        assertEquals(2, array.markAllDown("lost"));
+        Logger arrayLog = (Logger) LoggerFactory.getLogger(ConnectionArray.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        arrayLog.addAppender(lines);
+        try {
+            assertEquals(2, array.markAllDown("lost"));
+        } finally {
+            arrayLog.detachAppender(lines);
+        }
         assertEquals(ConnectionStatus.DOWN, array.status(0));
         assertEquals(ConnectionStatus.DOWN, array.status(1));
         assertFalse(ch.isOpen());
+        ILoggingEvent warn = lines.list.stream().filter(e -> e.getLevel() == Level.WARN).findFirst().orElseThrow();
+        assertTrue(warn.getFormattedMessage().endsWith("failed; it is marked DOWN anyway"), warn.getFormattedMessage());
+        assertEquals("socket already gone", warn.getThrowableProxy().getMessage());
     }
 
     @Test
