@@ -32,6 +32,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cut-seconds", defaultValue = "6", description = "how long the link is cut (default ${DEFAULT-VALUE})")
     int cutSeconds;
 
+    @Option(names = "--rate", defaultValue = "16", description = "host write rate in MiB/s (default ${DEFAULT-VALUE}; 0 = unlimited)")
+    int rateMiB;
+
     @Option(names = "--fast-heartbeats", description = "heartbeat timings scaled down 5x (0.3 s / 0.8 s / 2 s probation)")
     boolean fast;
 
@@ -52,7 +55,8 @@ final class DemoCommand implements Callable<Integer> {
         int exit;
         try (LoopbackPair pair = LoopbackPair.start(work, options)) {
             say("status while it runs: blockmirror status --config " + pair.localConfig());
-            WriteWorkload workload = new WriteWorkload(pair.local().device(), 16, 16, System.nanoTime(), null);
+            WriteWorkload workload = new WriteWorkload(pair.local().device(), 16, 16, System.nanoTime(), null)
+                    .limitRate((long) rateMiB << 20);
             Thread writer = new Thread(() -> {
                 try {
                     workload.run(1, TimeUnit.HOURS);
@@ -86,16 +90,13 @@ final class DemoCommand implements Callable<Integer> {
             LocalStatus s = pair.local().status();
             say("drained: remote applied seq " + s.replication().ackedSeq() + "; comparing volumes");
             long diff = pair.firstDifference();
-            if (diff < 0 && workload.writesFailed() == 0) {
-                say("OK: local and remote volumes are byte-for-byte identical");
-                exit = 0;
-            } else if (diff >= 0) {
-                say("FAILED: volumes differ at byte offset " + diff);
-                exit = 1;
-            } else {
-                say("FAILED: " + workload.writesFailed() + " host writes failed: " + workload.firstFailure());
-                exit = 1;
+            say(diff < 0 ? "local and remote volumes are byte-for-byte identical"
+                    : "volumes differ at byte offset " + diff);
+            if (workload.writesFailed() > 0) {
+                say(workload.writesFailed() + " host writes failed: " + workload.firstFailure());
             }
+            exit = diff < 0 && workload.writesFailed() == 0 ? 0 : 1;
+            say(exit == 0 ? "OK" : "FAILED");
         } finally {
             if (temporary) {
                 deleteTree(work);

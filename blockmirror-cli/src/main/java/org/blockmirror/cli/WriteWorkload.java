@@ -34,6 +34,7 @@ public final class WriteWorkload {
     private final AtomicLong writesFailed = new AtomicLong();
     private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
     private volatile boolean stop;
+    private volatile long bytesPerSecond;
 
     public WriteWorkload(BlockDevice device, int queueDepth, int maxBlocks, long seed, AckListener listener) {
         this.device = device;
@@ -43,10 +44,18 @@ public final class WriteWorkload {
         this.listener = listener;
     }
 
+    /** Caps the submission rate (0: as fast as the device completes writes). */
+    public WriteWorkload limitRate(long bytesPerSecond) {
+        this.bytesPerSecond = bytesPerSecond;
+        return this;
+    }
+
     /** Writes until {@link #stop()} or the duration elapses, then waits for writes in flight. */
     public void run(long duration, TimeUnit unit) throws InterruptedException {
         Semaphore slots = new Semaphore(queueDepth);
-        long deadline = System.nanoTime() + unit.toNanos(duration);
+        long start = System.nanoTime();
+        long submitted = 0;
+        long deadline = start + unit.toNanos(duration);
         long blocks = device.blockCount();
         int bs = device.blockSize();
         while (!stop && System.nanoTime() < deadline) {
@@ -57,6 +66,15 @@ public final class WriteWorkload {
             int n = 1 + random.nextInt(Math.min(maxBlocks, (int) Math.min(Integer.MAX_VALUE, blocks)));
             long lba = random.nextLong(blocks - n + 1);
             ByteBuffer data = fill(id, lba, n, bs);
+            submitted += (long) n * bs;
+            long rate = bytesPerSecond;
+            if (rate > 0) {
+                long dueNanos = start + submitted * 1_000_000_000L / rate;
+                long wait = dueNanos - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
             device.write(lba, data).whenComplete((ok, err) -> {
                 if (err == null) {
                     writesAcked.incrementAndGet();

@@ -36,6 +36,14 @@ public record CommonConfig(
 
     public static final long MAX_VOLUME_BYTES = 1L << 50;
 
+    /**
+     * Resolves a configured host:port now. Configured addresses stay unresolved until used, so
+     * a peer whose name does not resolve yet does not stop the daemon from being configured.
+     */
+    public static InetSocketAddress resolve(InetSocketAddress address) {
+        return address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
+    }
+
     /** Reads the shared keys; {@code role} ("local" or "remote") picks file-name defaults. */
     public static CommonConfig read(ConfigReader r, String role, int defaultHeartbeatPort) {
         String volumeId = r.requiredName("volume.id", "the name both units use for the mirrored volume");

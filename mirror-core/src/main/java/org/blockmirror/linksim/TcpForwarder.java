@@ -140,8 +140,13 @@ final class TcpForwarder {
             }
 
             @Override
-            public void channelActive(ChannelHandlerContext ctx) {
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                // not channelActive: a connect listener runs before channelActive fires
                 self = ctx.channel();
+            }
+
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
                 if (fromClient) {
                     connectUpstream();
                 }

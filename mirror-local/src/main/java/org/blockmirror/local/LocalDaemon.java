@@ -110,7 +110,8 @@ public final class LocalDaemon implements AutoCloseable {
 
             HeartbeatService heartbeats = HeartbeatService.builder()
                     .unitId(unitId).volumeId(c.volumeId())
-                    .bindAddress(c.heartbeatListen()).peerAddress(c.heartbeatPeer())
+                    .bindAddress(CommonConfig.resolve(c.heartbeatListen()))
+                    .peerAddress(CommonConfig.resolve(c.heartbeatPeer()))
                     .settings(heartbeatSettings(c)).clock(clock).connections(connections)
                     .build();
             heartbeats.monitor().addListener(replicator);
@@ -132,7 +133,8 @@ public final class LocalDaemon implements AutoCloseable {
                     heartbeats, timers, control);
             log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
                             + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
-                    volume.describe(), config.remoteAddress(), config.connections(),
+                    volume.describe(), config.remoteAddress().getHostString() + ":" + config.remoteAddress().getPort(),
+                    config.connections(),
                     config.ackMode().name().toLowerCase());
             return self[0];
         } catch (IOException | RuntimeException e) {

@@ -160,7 +160,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
             try {
                 s = openSession();
             } catch (IOException e) {
-                reportError("cannot open a session to " + settings.remote() + ": " + e.getMessage());
+                reportError("cannot open a session to " + remoteName() + ": " + e.getMessage());
                 phase = Phase.BACKING_OFF;
                 sleep(backoff);
                 backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
@@ -173,7 +173,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 s.end("journal: " + e.getMessage());
                 reportError("replication stopped: " + e.getMessage());
             }
-            log.info("session {} to {} ended: {}", Long.toHexString(s.id), settings.remote(), s.endReason());
+            log.info("session {} to {} ended: {}", Long.toHexString(s.id), remoteName(), s.endReason());
             endSession(s);
             phase = Phase.BACKING_OFF;
             sleep(settings.reconnectBackoffMs());
@@ -258,6 +258,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
         }
     }
 
+    private String remoteName() {
+        return settings.remote().getHostString() + ":" + settings.remote().getPort();
+    }
+
     private static InetSocketAddress resolved(InetSocketAddress a) {
         return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
     }
@@ -274,7 +278,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                         ch.pipeline().addLast("decoder", new FrameDecoder(settings.maxFrameBytes(), identity.blockSize()))
                                 .addLast("encoder", new FrameEncoder())
                                 .addLast("session", handler)
-                                .addLast("errors", new ProtocolErrorHandler());
+                                .addLast("errors", ProtocolErrorHandler.forClient());
                     }
                 });
     }
@@ -312,7 +316,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         onAcked(s.remoteAppliedAtStart);
         long backlog = journal.durableSeq() - s.remoteAppliedAtStart;
         log.info("connected to remote {} ({} connections, session {}); remote has applied seq {}",
-                settings.remote(), s.channels.size(), Long.toHexString(s.id), s.remoteAppliedAtStart);
+                remoteName(), s.channels.size(), Long.toHexString(s.id), s.remoteAppliedAtStart);
         boolean replaying = backlog > 0;
         if (replaying) {
             log.info("replaying {} journal records from seq {}", backlog, from);

@@ -4,13 +4,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import java.util.concurrent.CompletableFuture;
 import org.blockmirror.protocol.Ack;
-import org.blockmirror.protocol.Goodbye;
 import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.HelloReject;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
-import org.blockmirror.protocol.Write;
 
 /**
  * Client side of one connection: sends the HELLO when connected, completes {@link #handshake}
@@ -46,14 +44,17 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Message msg) {
-        switch (msg) {
-            case HelloOk ok -> handshake.complete(ok);
-            case HelloReject reject -> handshake.completeExceptionally(new RemoteRefusedException(reject));
-            case Ack ack -> events.onAck(ack.seq());
-            case Nak nak -> events.onNak(nak);
-            case Goodbye bye -> ctx.close();
-            case Hello h -> ctx.close(); // a server never sends HELLO: not our peer
-            case Write w -> ctx.close(); // writes never flow this way in protocol version 1
+        if (msg instanceof Ack ack) {
+            events.onAck(ack.seq());
+        } else if (msg instanceof Nak nak) {
+            events.onNak(nak);
+        } else if (msg instanceof HelloOk ok) {
+            handshake.complete(ok);
+        } else if (msg instanceof HelloReject reject) {
+            handshake.completeExceptionally(new RemoteRefusedException(reject));
+        } else {
+            // GOODBYE, or a HELLO/WRITE that a server never sends in protocol version 1
+            ctx.close();
         }
     }
 

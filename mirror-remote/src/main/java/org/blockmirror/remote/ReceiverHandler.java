@@ -59,14 +59,14 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
             }
             return;
         }
-        switch (msg) {
-            case Write w -> receive(ctx, w);
-            case Goodbye bye -> ctx.close();
-            default -> {
-                log.warn("closing connection from {}: unexpected {} after the handshake",
-                        ctx.channel().remoteAddress(), msg.frameType());
-                ctx.close();
-            }
+        if (msg instanceof Write w) {
+            receive(ctx, w);
+        } else if (msg instanceof Goodbye) {
+            ctx.close();
+        } else {
+            log.warn("closing connection from {}: unexpected {} after the handshake",
+                    ctx.channel().remoteAddress(), msg.frameType());
+            ctx.close();
         }
     }
 

@@ -84,7 +84,8 @@ public final class RemoteDaemon implements AutoCloseable {
 
             HeartbeatService heartbeats = HeartbeatService.builder()
                     .unitId(unitId).volumeId(c.volumeId())
-                    .bindAddress(c.heartbeatListen()).peerAddress(c.heartbeatPeer())
+                    .bindAddress(CommonConfig.resolve(c.heartbeatListen()))
+                    .peerAddress(CommonConfig.resolve(c.heartbeatPeer()))
                     .settings(new HeartbeatSettings(c.heartbeatIntervalMs(), c.heartbeatTimeoutMs(),
                             c.heartbeatProbationMs(), c.heartbeatProbationGapMs()))
                     .clock(clock).build();
@@ -112,7 +113,7 @@ public final class RemoteDaemon implements AutoCloseable {
                                     .addLast("encoder", new FrameEncoder())
                                     .addLast("receiver", new ReceiverHandler(served, applier, attachment,
                                             () -> notReadyReason(heartbeats)))
-                                    .addLast("errors", new ProtocolErrorHandler());
+                                    .addLast("errors", ProtocolErrorHandler.forServer());
                         }
                     })
                     .bind(resolved(config.listenAddress())).awaitUninterruptibly().channel();
