@@ -16,7 +16,7 @@ import org.blockmirror.volume.FileVolume;
  * Test harness: a {@link BlockDevice} straight over a real {@link FileVolume}, synchronous or run
  * on a given executor, with a ready switch and one-shot fault injection.
  */
-final class FileBlockDevice implements BlockDevice {
+class FileBlockDevice implements BlockDevice {
 
     private final FileVolume volume;
     private final Executor executor; // null: complete in the caller's thread
