@@ -104,8 +104,8 @@ final class PayloadDecoder {
         if (blockSize == 0) {
             throw new ProtocolException(what + " arrived before the handshake set the block size");
         }
-        if (blockCount == 0) {
-            throw new ProtocolException(what + ": block count 0, must be at least 1");
+        if (blockCount == 0 || blockCount > Integer.MAX_VALUE) {
+            throw new ProtocolException(what + ": block count " + blockCount + " is not in 1..2^31-1");
         }
         long dataLength = p.readableBytes() - WRITE_FIXED_LENGTH;
         if (recordType == RecordType.WRITE && dataLength != blockCount * blockSize) {
@@ -121,7 +121,7 @@ final class PayloadDecoder {
         if (lba < 0) {
             throw new ProtocolException(what + ": LBA " + Long.toUnsignedString(lba) + " is above 2^63-1");
         }
-        // blockCount * blockSize fitted in the payload, so blockCount fits an int.
+        // Every field is checked above, so the constructor cannot throw with the data retained.
         ByteBuf data = dataLength == 0 ? Unpooled.EMPTY_BUFFER
                 : p.retainedSlice(WRITE_FIXED_LENGTH, (int) dataLength);
         return new Write(seq, timestamp, recordType, lba, (int) blockCount, dataCrc, data);

@@ -263,10 +263,10 @@ class FrameDecoderErrorTest {
                 "WRITE seq 42: data length 4000 is not block count 1 × block size 4096");
         assertRejected(patched(WireTestSupport.write(42, 1), p -> p.setInt(25, 2)),
                 "WRITE seq 42: data length 4096 is not block count 2 × block size 4096");
-        assertRejected(patched(WireTestSupport.write(42, 1), p -> p.setInt(25, -1)),
-                "WRITE seq 42: data length 4096 is not block count 4294967295 × block size 4096");
         assertRejected(patched(WireTestSupport.write(42, 1), p -> p.setInt(25, 0)),
-                "WRITE seq 42: block count 0, must be at least 1");
+                "WRITE seq 42: block count 0 is not in 1..2^31-1");
+        assertRejected(patched(Write.trim(42, 0, 0, 1), p -> p.setInt(25, -1)),
+                "WRITE seq 42: block count 4294967295 is not in 1..2^31-1");
         assertRejected(new FrameDecoder(MAX_PAYLOAD, 512), encode(WireTestSupport.write(42, 1)),
                 "WRITE seq 42: data length 4096 is not block count 1 × block size 512");
     }
