@@ -173,9 +173,7 @@ public final class Journal implements AutoCloseable {
             long newEpoch = sb.epoch() + 1;
             PositionIndex index = new PositionIndex(sb.tailSeq());
             RecoveryScanner.Result scan = new RecoveryScanner(file, sb).scan(newEpoch, index);
-            Superblock opened = sb.next(newEpoch, sb.tailSeq(), sb.tailOffset(), clock.wallMillis());
-            file.write(Superblock.copyOffset(opened.checkpoint()), opened.encode());
-            file.force();
+            Superblock opened = writeBothCopies(file, sb.next(newEpoch, sb.tailSeq(), sb.tailOffset(), clock.wallMillis()));
             Journal journal = new Journal(path, file, options, clock, opened, index, scan, sb.epoch());
             log.info("opened journal {}: {}", path, journal.recoveryReport);
             return journal;
@@ -187,6 +185,24 @@ public final class Journal implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Persists {@code sb} in both superblock copies, one after the other, each forced: first as
+     * checkpoint n into the copy holding the older state, then as n + 1 into the other. A torn
+     * write can only hit the copy being written while the other holds a complete state, and once
+     * this returns both copies agree, so losing either one later (rot) never rolls the epoch or
+     * the tail back to a point that reused space has overwritten.
+     *
+     * @return the superblock as last written (checkpoint n + 1)
+     */
+    private static Superblock writeBothCopies(JournalFile file, Superblock sb) throws IOException {
+        file.write(Superblock.copyOffset(sb.checkpoint()), sb.encode());
+        file.force();
+        Superblock second = sb.next(sb.epoch(), sb.tailSeq(), sb.tailOffset(), sb.checkpointMillis());
+        file.write(Superblock.copyOffset(second.checkpoint()), second.encode());
+        file.force();
+        return second;
     }
 
     private static long minRegionSize(JournalOptions options) {
@@ -503,14 +519,11 @@ public final class Journal implements AutoCloseable {
             lock.unlock();
         }
         if (seq != persistedTailSeq) {
-            Superblock next = superblock.next(epoch, seq, position % regionSize, clock.wallMillis());
             try {
-                file.write(Superblock.copyOffset(next.checkpoint()), next.encode());
-                file.force();
+                superblock = writeBothCopies(file, superblock.next(epoch, seq, position % regionSize, clock.wallMillis()));
             } catch (IOException e) {
                 throw fail("tail checkpoint", e);
             }
-            superblock = next;
             lock.lock();
             try {
                 persistedTailSeq = seq;
