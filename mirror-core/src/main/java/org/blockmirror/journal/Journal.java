@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -168,12 +166,12 @@ public final class Journal implements AutoCloseable {
         Objects.requireNonNull(clock, "clock");
         JournalFile file = openFile(path);
         try {
-            Superblock sb = readSuperblock(file);
+            Superblock sb = SuperblockStore.read(file);
             checkCompatible(path, file, sb, options);
             long newEpoch = sb.epoch() + 1;
             PositionIndex index = new PositionIndex(sb.tailSeq());
             RecoveryScanner.Result scan = new RecoveryScanner(file, sb).scan(newEpoch, index);
-            Superblock opened = writeBothCopies(file, sb.next(newEpoch, sb.tailSeq(), sb.tailOffset(), clock.wallMillis()));
+            Superblock opened = SuperblockStore.writeBoth(file, sb.next(newEpoch, sb.tailSeq(), sb.tailOffset(), clock.wallMillis()));
             Journal journal = new Journal(path, file, options, clock, opened, index, scan, sb.epoch());
             log.info("opened journal {}: {}", path, journal.recoveryReport);
             return journal;
@@ -185,24 +183,6 @@ public final class Journal implements AutoCloseable {
             }
             throw e;
         }
-    }
-
-    /**
-     * Persists {@code sb} in both superblock copies, one after the other, each forced: first as
-     * checkpoint n into the copy holding the older state, then as n + 1 into the other. A torn
-     * write can only hit the copy being written while the other holds a complete state, and once
-     * this returns both copies agree, so losing either one later (rot) never rolls the epoch or
-     * the tail back to a point that reused space has overwritten.
-     *
-     * @return the superblock as last written (checkpoint n + 1)
-     */
-    private static Superblock writeBothCopies(JournalFile file, Superblock sb) throws IOException {
-        file.write(Superblock.copyOffset(sb.checkpoint()), sb.encode());
-        file.force();
-        Superblock second = sb.next(sb.epoch(), sb.tailSeq(), sb.tailOffset(), sb.checkpointMillis());
-        file.write(Superblock.copyOffset(second.checkpoint()), second.encode());
-        file.force();
-        return second;
     }
 
     private static long minRegionSize(JournalOptions options) {
@@ -236,57 +216,6 @@ public final class Journal implements AutoCloseable {
             }
             throw new JournalException("journal " + path + ": cannot read its size: " + e, e);
         }
-    }
-
-    private static Superblock readSuperblock(JournalFile file) throws IOException {
-        Path path = file.path();
-        if (file.size() < REGION_OFFSET) {
-            throw new JournalException("journal " + path + " is not a blockmirror journal: only " + file.size()
-                    + " bytes, too short for its superblocks");
-        }
-        List<Superblock.Copy> copies = new ArrayList<>();
-        Superblock best = null;
-        for (int i = 0; i < Superblock.COPIES; i++) {
-            ByteBuffer b = ByteBuffer.allocate(Superblock.SIZE);
-            file.read(Superblock.copyOffset(i), b);
-            Superblock.Copy copy = Superblock.decode(b);
-            copies.add(copy);
-            if (copy instanceof Superblock.Valid v && (best == null || v.superblock().checkpoint() > best.checkpoint())) {
-                best = v.superblock();
-            }
-        }
-        if (best != null) {
-            for (int i = 0; i < copies.size(); i++) {
-                if (!(copies.get(i) instanceof Superblock.Valid)) {
-                    log.warn("journal {}: superblock copy {} is unusable ({}); using checkpoint {} from the other copy",
-                            path, i, describe(copies.get(i)), best.checkpoint());
-                }
-            }
-            return best;
-        }
-        for (Superblock.Copy c : copies) {
-            if (c instanceof Superblock.UnsupportedVersion u) {
-                throw new JournalException("journal " + path + " has unsupported format version " + u.version()
-                        + " (this build reads version " + Superblock.VERSION + ")");
-            }
-        }
-        if (copies.stream().allMatch(c -> c instanceof Superblock.NotAJournal)) {
-            throw new JournalException("journal " + path + " is not a blockmirror journal (no superblock magic at offset 0 or "
-                    + Superblock.SIZE + ")");
-        }
-        throw new JournalException("journal " + path + ": both superblock copies are corrupt (copy 0: "
-                + describe(copies.get(0)) + "; copy 1: " + describe(copies.get(1)) + ")");
-    }
-
-    private static String describe(Superblock.Copy c) {
-        if (c instanceof Superblock.Valid v) {
-            return "valid, checkpoint " + v.superblock().checkpoint();
-        } else if (c instanceof Superblock.UnsupportedVersion u) {
-            return "format version " + u.version();
-        } else if (c instanceof Superblock.Corrupt k) {
-            return k.reason();
-        }
-        return "bad magic";
     }
 
     private static void checkCompatible(Path path, JournalFile file, Superblock sb, JournalOptions options)
@@ -520,7 +449,7 @@ public final class Journal implements AutoCloseable {
         }
         if (seq != persistedTailSeq) {
             try {
-                superblock = writeBothCopies(file, superblock.next(epoch, seq, position % regionSize, clock.wallMillis()));
+                superblock = SuperblockStore.writeBoth(file, superblock.next(epoch, seq, position % regionSize, clock.wallMillis()));
             } catch (IOException e) {
                 throw fail("tail checkpoint", e);
             }
@@ -668,6 +597,9 @@ public final class Journal implements AutoCloseable {
             h.checkShape(options.blockSize(), regionSize);
             if (h.seq() != seq || h.type() == RecordType.PAD) {
                 throw new InvalidRecordException("found " + h.type() + " seq " + h.seq() + " instead");
+            }
+            if (position % regionSize + h.length() > regionSize) {
+                throw new InvalidRecordException("its length " + h.length() + " crosses the region end");
             }
         } catch (InvalidRecordException e) {
             checkNotOverwritten(seq);
