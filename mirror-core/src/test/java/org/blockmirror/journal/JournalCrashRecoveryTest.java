@@ -87,6 +87,21 @@ class JournalCrashRecoveryTest {
     private record Extent(long seq, long start, long end) {
     }
 
+    private static ch.qos.logback.classic.Level superblockLogLevel;
+
+    /** Thousands of images with a torn superblock copy each log a (correct) warning: keep the build output readable. */
+    @org.junit.jupiter.api.BeforeAll
+    static void quietTornSuperblockWarnings() {
+        ch.qos.logback.classic.Logger l = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SuperblockStore.class);
+        superblockLogLevel = l.getLevel();
+        l.setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreLogging() {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SuperblockStore.class)).setLevel(superblockLogLevel);
+    }
+
     @ParameterizedTest(name = "checkpoint fraction {0}")
     @ValueSource(doubles = {0.125, 1.0})
     void recoversExactlyTheIntactPrefixAfterEveryCrash(double checkpointFraction) throws Exception {
