@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -168,14 +166,12 @@ public final class Journal implements AutoCloseable {
         Objects.requireNonNull(clock, "clock");
         JournalFile file = openFile(path);
         try {
-            Superblock sb = readSuperblock(file);
+            Superblock sb = SuperblockStore.read(file);
             checkCompatible(path, file, sb, options);
             long newEpoch = sb.epoch() + 1;
             PositionIndex index = new PositionIndex(sb.tailSeq());
             RecoveryScanner.Result scan = new RecoveryScanner(file, sb).scan(newEpoch, index);
-            Superblock opened = sb.next(newEpoch, sb.tailSeq(), sb.tailOffset(), clock.wallMillis());
-            file.write(Superblock.copyOffset(opened.checkpoint()), opened.encode());
-            file.force();
+            Superblock opened = SuperblockStore.writeBoth(file, sb.next(newEpoch, sb.tailSeq(), sb.tailOffset(), clock.wallMillis()));
             Journal journal = new Journal(path, file, options, clock, opened, index, scan, sb.epoch());
             log.info("opened journal {}: {}", path, journal.recoveryReport);
             return journal;
@@ -220,57 +216,6 @@ public final class Journal implements AutoCloseable {
             }
             throw new JournalException("journal " + path + ": cannot read its size: " + e, e);
         }
-    }
-
-    private static Superblock readSuperblock(JournalFile file) throws IOException {
-        Path path = file.path();
-        if (file.size() < REGION_OFFSET) {
-            throw new JournalException("journal " + path + " is not a blockmirror journal: only " + file.size()
-                    + " bytes, too short for its superblocks");
-        }
-        List<Superblock.Copy> copies = new ArrayList<>();
-        Superblock best = null;
-        for (int i = 0; i < Superblock.COPIES; i++) {
-            ByteBuffer b = ByteBuffer.allocate(Superblock.SIZE);
-            file.read(Superblock.copyOffset(i), b);
-            Superblock.Copy copy = Superblock.decode(b);
-            copies.add(copy);
-            if (copy instanceof Superblock.Valid v && (best == null || v.superblock().checkpoint() > best.checkpoint())) {
-                best = v.superblock();
-            }
-        }
-        if (best != null) {
-            for (int i = 0; i < copies.size(); i++) {
-                if (!(copies.get(i) instanceof Superblock.Valid)) {
-                    log.warn("journal {}: superblock copy {} is unusable ({}); using checkpoint {} from the other copy",
-                            path, i, describe(copies.get(i)), best.checkpoint());
-                }
-            }
-            return best;
-        }
-        for (Superblock.Copy c : copies) {
-            if (c instanceof Superblock.UnsupportedVersion u) {
-                throw new JournalException("journal " + path + " has unsupported format version " + u.version()
-                        + " (this build reads version " + Superblock.VERSION + ")");
-            }
-        }
-        if (copies.stream().allMatch(c -> c instanceof Superblock.NotAJournal)) {
-            throw new JournalException("journal " + path + " is not a blockmirror journal (no superblock magic at offset 0 or "
-                    + Superblock.SIZE + ")");
-        }
-        throw new JournalException("journal " + path + ": both superblock copies are corrupt (copy 0: "
-                + describe(copies.get(0)) + "; copy 1: " + describe(copies.get(1)) + ")");
-    }
-
-    private static String describe(Superblock.Copy c) {
-        if (c instanceof Superblock.Valid v) {
-            return "valid, checkpoint " + v.superblock().checkpoint();
-        } else if (c instanceof Superblock.UnsupportedVersion u) {
-            return "format version " + u.version();
-        } else if (c instanceof Superblock.Corrupt k) {
-            return k.reason();
-        }
-        return "bad magic";
     }
 
     private static void checkCompatible(Path path, JournalFile file, Superblock sb, JournalOptions options)
@@ -503,14 +448,11 @@ public final class Journal implements AutoCloseable {
             lock.unlock();
         }
         if (seq != persistedTailSeq) {
-            Superblock next = superblock.next(epoch, seq, position % regionSize, clock.wallMillis());
             try {
-                file.write(Superblock.copyOffset(next.checkpoint()), next.encode());
-                file.force();
+                superblock = SuperblockStore.writeBoth(file, superblock.next(epoch, seq, position % regionSize, clock.wallMillis()));
             } catch (IOException e) {
                 throw fail("tail checkpoint", e);
             }
-            superblock = next;
             lock.lock();
             try {
                 persistedTailSeq = seq;
@@ -655,6 +597,9 @@ public final class Journal implements AutoCloseable {
             h.checkShape(options.blockSize(), regionSize);
             if (h.seq() != seq || h.type() == RecordType.PAD) {
                 throw new InvalidRecordException("found " + h.type() + " seq " + h.seq() + " instead");
+            }
+            if (position % regionSize + h.length() > regionSize) {
+                throw new InvalidRecordException("its length " + h.length() + " crosses the region end");
             }
         } catch (InvalidRecordException e) {
             checkNotOverwritten(seq);

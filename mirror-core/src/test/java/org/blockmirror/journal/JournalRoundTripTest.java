@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.blockmirror.time.FakeClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JournalRoundTripTest {
     private static final int BLOCK = 512;
@@ -29,14 +31,17 @@ class JournalRoundTripTest {
         return JournalOptions.of(BLOCK).withMaxRecordDataBytes(MAX_BLOCKS * BLOCK);
     }
 
-    @Test
-    void readerReturnsExactlyWhatWasAppendedAcrossManyWraps() throws Exception {
+    /** Buffer sizes: the smallest allowed (appends write out before every sync) and the default. */
+    @ParameterizedTest(name = "commit buffer {0} bytes")
+    @ValueSource(ints = {2 * 512 + MAX_BLOCKS * BLOCK, 4 << 20})
+    void readerReturnsExactlyWhatWasAppendedAcrossManyWraps(int commitBuffer) throws Exception {
         Path p = dir.resolve("j");
+        JournalOptions options = options().withCommitBufferBytes(commitBuffer);
         long size = Journal.REGION_OFFSET + 128 * 1024;
         Random rnd = new Random(42);
         List<Appended> appended = new ArrayList<>();
         long bytesAppended = 0;
-        try (Journal j = Journal.format(p, size, options(), clock)) {
+        try (Journal j = Journal.format(p, size, options, clock)) {
             JournalReader sender = j.reader(1);
             int read = 0;      // index into appended of the next record the sender expects
             int released = 0;  // records released so far
@@ -73,7 +78,7 @@ class JournalRoundTripTest {
         }
         assertTrue(bytesAppended > 5 * 128 * 1024, "the test wrapped around several times");
         // Clean close checkpointed the tail: reopening re-reads exactly the unacknowledged records.
-        try (Journal j = Journal.open(p, options(), clock)) {
+        try (Journal j = Journal.open(p, options, clock)) {
             RecoveryReport r = j.recoveryReport();
             assertEquals(appended.size() + 1, r.headSeq());
             assertEquals(j.tailSeq(), r.tailSeq());
