@@ -151,7 +151,8 @@ public final class ConfigReader {
         }
         Long v = parseSize(e.value());
         if (v == null) {
-            problem(e, "not a size (examples: 1048576, 512K, 64M, 10G)");
+            problem(e, "not a size (allowed " + formatSize(min) + " to " + formatSize(max)
+                    + "; examples: 1048576, 512K, 64M, 10G)");
             return defaultValue;
         }
         if (v < min || v > max) {

@@ -3,6 +3,7 @@ package org.blockmirror.linksim;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -83,13 +84,15 @@ final class TcpForwarder {
         }
     }
 
+    private record DelayedChunk(long dueNanos, ByteBuf data) {
+    }
+
     /** One forwarded connection: client side and upstream side, both on one event loop. */
     private final class Pipe {
         final Channel client;
         Channel upstream;
         final Relay inboundRelay;
         Relay outboundRelay;
-        long lastDeliveryNanos;
 
         Pipe(Channel client) {
             this.client = client;
@@ -128,6 +131,10 @@ final class TcpForwarder {
             private final boolean fromClient;
             /** Data read but not yet passed on because the link is cut. */
             private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+            /** Data read but not yet due (the link's delay), oldest first. */
+            private final ArrayDeque<DelayedChunk> delayed = new ArrayDeque<>();
+            private boolean drainScheduled;
+            private boolean closeAfterDelayed;
             private boolean closeHeld;
             private Channel self;
 
@@ -170,7 +177,7 @@ final class TcpForwarder {
                 }
                 if (closeHeld) {
                     closeHeld = false;
-                    closeOther();
+                    closeAfterData();
                     return;
                 }
                 self.read();
@@ -185,18 +192,46 @@ final class TcpForwarder {
                 }
                 ByteBuf data = (ByteBuf) msg;
                 long delay = link.nextDelayMillis();
-                if (delay <= 0) {
+                if (delay <= 0 && delayed.isEmpty()) {
                     deliver(ctx, other, data, true);
                     return;
                 }
-                // keep order within this connection: never deliver before the previous chunk
-                long due = Math.max(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay), lastDeliveryNanos);
-                lastDeliveryNanos = due;
-                ctx.executor().schedule(() -> deliver(ctx, other, data, false), due - System.nanoTime(),
-                        TimeUnit.NANOSECONDS);
+                // TCP keeps order within a connection: a chunk never overtakes an earlier one,
+                // whatever delay it drew (and an undelayed one waits behind delayed ones)
+                long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, delay));
+                if (!delayed.isEmpty()) {
+                    due = Math.max(due, delayed.peekLast().dueNanos());
+                }
+                delayed.add(new DelayedChunk(due, data));
+                scheduleDrain(ctx, other);
                 if (!link.isCut()) {
                     ctx.channel().read();
                 }
+            }
+
+            /** One timer per relay, for the oldest delayed chunk; chunks leave strictly in arrival order. */
+            private void scheduleDrain(ChannelHandlerContext ctx, Channel other) {
+                if (drainScheduled || delayed.isEmpty()) {
+                    return;
+                }
+                drainScheduled = true;
+                long wait = Math.max(0, delayed.peek().dueNanos() - System.nanoTime());
+                ctx.executor().schedule(() -> {
+                    drainScheduled = false;
+                    long now = System.nanoTime();
+                    while (!delayed.isEmpty() && delayed.peek().dueNanos() <= now) {
+                        deliver(ctx, other, delayed.poll().data(), false);
+                    }
+                    if (delayed.isEmpty() && closeAfterDelayed) {
+                        closeAfterDelayed = false;
+                        if (link.isCut()) {
+                            closeHeld = true;
+                        } else {
+                            closeOther();
+                        }
+                    }
+                    scheduleDrain(ctx, other);
+                }, wait, TimeUnit.NANOSECONDS);
             }
 
             private void deliver(ChannelHandlerContext ctx, Channel other, ByteBuf data, boolean readNext) {
@@ -218,7 +253,16 @@ final class TcpForwarder {
                 if (link.isCut()) {
                     closeHeld = true; // a blackhole does not carry the FIN either
                 } else {
+                    closeAfterData();
+                }
+            }
+
+            /** Passes the close on behind the data still delayed, as TCP sends the FIN after the data. */
+            private void closeAfterData() {
+                if (delayed.isEmpty()) {
                     closeOther();
+                } else {
+                    closeAfterDelayed = true;
                 }
             }
 
@@ -227,7 +271,8 @@ final class TcpForwarder {
                 held.clear();
                 Channel other = other();
                 if (other != null) {
-                    other.close();
+                    // after whatever is still being written to it
+                    other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 }
                 pipes.remove(Pipe.this);
             }

@@ -363,14 +363,22 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         if (settings.ackMode() != AckMode.SYNC) {
             return;
         }
+        boolean restored = false;
         remoteLock.lock();
         try {
-            remoteAckedSeq = Math.max(remoteAckedSeq, seq);
+            if (seq > remoteAckedSeq) {
+                remoteAckedSeq = seq;
+                // the remote acknowledges again: writes waiting for it now are not late
+                restored = syncDegraded.getAndSet(0) > 0;
+            }
             while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= remoteAckedSeq) {
                 complete(awaitingRemote.poll());
             }
         } finally {
             remoteLock.unlock();
+        }
+        if (restored) {
+            log.info("sync mode restored: the remote acknowledges writes again");
         }
     }
 

@@ -96,12 +96,21 @@ final class Applier implements AutoCloseable {
                 case DUPLICATE -> {
                     w.release();
                     if (w.seq() <= applied.get()) {
+                        // no batch will flush this connection for us: it may carry nothing else
                         w.responder().ack(w.seq());
+                        w.responder().flush();
                     } else {
                         pendingDuplicateAcks.add(w);
                     }
                 }
-                case ALREADY_BUFFERED -> w.release(); // a resend of a write still waiting its turn
+                case ALREADY_BUFFERED -> {
+                    // A resend of a write still waiting its turn. The held copy came on a
+                    // connection of an earlier session, now closed: answer on the resend's.
+                    IncomingWrite previous = reorder.replace(w.seq(), w, w.sizeBytes());
+                    if (previous != null) {
+                        previous.release();
+                    }
+                }
                 case OVERFLOW -> {
                     w.release();
                     return false;

@@ -43,6 +43,20 @@ final class ReorderBuffer<T> {
         return Offer.ACCEPTED;
     }
 
+    /**
+     * Swaps the item held for {@code seq} for a newer copy (a resend that arrived on a live
+     * connection) and returns the one it replaces, or null if nothing is held for {@code seq}.
+     */
+    T replace(long seq, T item, long bytes) {
+        Held<T> old = held.get(seq);
+        if (old == null) {
+            return null;
+        }
+        held.put(seq, new Held<>(item, bytes));
+        heldBytes += bytes - old.bytes();
+        return old.item();
+    }
+
     /** The record with the next sequence number, or null while it has not arrived. */
     T pollNext() {
         Held<T> h = held.remove(nextSeq);

@@ -65,4 +65,17 @@ class ReorderBufferTest {
         buf.clear(dropped::add);
         assertEquals(List.of("x again", "later"), dropped);
     }
+
+    @Test
+    void replaceSwapsAHeldRecordForItsResend() {
+        ReorderBuffer<String> buf = new ReorderBuffer<>(1000, 1);
+        assertNull(buf.replace(2, "nothing held", 10));
+        buf.offer(2, "first copy", 10);
+        assertEquals("first copy", buf.replace(2, "resend", 30));
+        assertEquals(30, buf.heldBytes());
+        buf.offer(1, "one", 10);
+        assertEquals("one", buf.pollNext());
+        assertEquals("resend", buf.pollNext());
+        assertEquals(0, buf.heldBytes());
+    }
 }

@@ -1,0 +1,41 @@
+package org.blockmirror.remote;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
+
+/** Collects what some classes log, from any thread, for assertions. Close to detach. */
+final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+
+    private final List<Logger> loggers;
+    private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
+
+    LogCapture(Class<?>... sources) {
+        loggers = java.util.Arrays.stream(sources).map(c -> (Logger) LoggerFactory.getLogger(c)).toList();
+        setContext(loggers.get(0).getLoggerContext());
+        start();
+        loggers.forEach(l -> l.addAppender(this));
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        events.add(event);
+    }
+
+    /** Formatted messages logged at {@code level}. */
+    List<String> messages(Level level) {
+        return events.stream().filter(e -> e.getLevel() == level)
+                .map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
+    }
+
+    @Override
+    public void close() {
+        loggers.forEach(l -> l.detachAppender(this));
+        stop();
+    }
+}
