@@ -38,6 +38,7 @@ import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RecordType;
+import org.blockmirror.protocol.RejectReason;
 import org.blockmirror.protocol.Write;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +72,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     private static final int FLUSH_EVERY = 64;
     private static final long MAX_BACKOFF_MS = 30_000;
+    private static final long NOT_READY_RETRY_MS = 200;
 
     private final Journal journal;
     private final WritePipeline pipeline;
@@ -162,8 +164,14 @@ public final class Replicator implements LinkListener, AutoCloseable {
             } catch (IOException e) {
                 reportError("cannot open a session to " + remoteName() + ": " + e.getMessage());
                 phase = Phase.BACKING_OFF;
-                sleep(backoff);
-                backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+                if (e instanceof RemoteRefusedException r && r.reason() == RejectReason.NOT_READY) {
+                    // The remote's probation ends within about one heartbeat interval of ours:
+                    // retry soon and without growing the back-off.
+                    sleep(Math.min(backoff, NOT_READY_RETRY_MS));
+                } else {
+                    sleep(backoff);
+                    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+                }
                 continue;
             }
             backoff = settings.reconnectBackoffMs();
