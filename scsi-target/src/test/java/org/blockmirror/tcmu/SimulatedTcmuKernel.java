@@ -21,7 +21,7 @@ final class SimulatedTcmuKernel implements KernelDoorbell {
     static final int CMDR_OFF = MAILBOX_SIZE;
     static final int BLOCK = 4096;
 
-    final ByteBufferRingMemory memory;
+    final RingMemory memory;
     final int cmdrSize;
     final int dataOff;
     private final int blocks;
@@ -40,10 +40,19 @@ final class SimulatedTcmuKernel implements KernelDoorbell {
     }
 
     SimulatedTcmuKernel(int flags, int cmdrSize, int dataBlocks) {
+        this(ByteBufferRingMemory.allocate(mapSize(cmdrSize, dataBlocks)), flags, cmdrSize, dataBlocks);
+    }
+
+    static int mapSize(int cmdrSize, int dataBlocks) {
+        return CMDR_OFF + cmdrSize + dataBlocks * BLOCK;
+    }
+
+    /** Lays the kernel's structures out in existing memory (e.g. a native mmap of a file). */
+    SimulatedTcmuKernel(RingMemory memory, int flags, int cmdrSize, int dataBlocks) {
         this.cmdrSize = cmdrSize;
         this.dataOff = CMDR_OFF + cmdrSize;
         this.blocks = dataBlocks;
-        this.memory = ByteBufferRingMemory.allocate(dataOff + dataBlocks * BLOCK);
+        this.memory = memory;
         memory.putU16(MB_VERSION, MAILBOX_VERSION);
         memory.putU16(MB_FLAGS, flags);
         memory.putU32(MB_CMDR_OFF, CMDR_OFF);
