@@ -33,11 +33,15 @@ final class CdbFacts {
      */
     static boolean isDataOut(int opcode) {
         return switch (opcode) {
-            case 0x0a, // WRITE(6)
+            case 0x04, // FORMAT UNIT (parameter list)
+                 0x07, // REASSIGN BLOCKS
+                 0x0a, // WRITE(6)
                  0x15, // MODE SELECT(6)
                  0x1d, // SEND DIAGNOSTIC
                  0x2a, // WRITE(10)
                  0x2e, // WRITE AND VERIFY(10)
+                 0x2f, // VERIFY(10) (data-out when BYTCHK is set, else no iovecs)
+                 0x3f, // WRITE LONG(10)
                  0x3b, // WRITE BUFFER
                  0x41, // WRITE SAME(10)
                  0x42, // UNMAP
@@ -47,12 +51,15 @@ final class CdbFacts {
                  0x83, // EXTENDED COPY
                  0x89, // COMPARE AND WRITE
                  0x8a, // WRITE(16)
+                 0x8b, // ORWRITE(16)
                  0x8e, // WRITE AND VERIFY(16)
+                 0x8f, // VERIFY(16)
                  0x93, // WRITE SAME(16)
                  0x9c, // WRITE ATOMIC(16)
                  0xa4, // MAINTENANCE OUT (SET TARGET PORT GROUPS)
                  0xaa, // WRITE(12)
                  0xae, // WRITE AND VERIFY(12)
+                 0xaf, // VERIFY(12)
                  0xb5  // SECURITY PROTOCOL OUT
                     -> true;
             default -> false;
