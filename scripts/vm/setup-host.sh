@@ -6,7 +6,7 @@ VMWORK=${VMWORK:-/var/tmp/blockmirror-vm}
 KROOT=${KROOT:-$VMWORK/kernel}
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in qemu-system-x86 busybox-static kmod xz-utils sg3-utils; do
+for p in qemu-system-x86 busybox-static kmod xz-utils cpio sg3-utils; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

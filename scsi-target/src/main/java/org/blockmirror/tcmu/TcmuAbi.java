@@ -74,6 +74,10 @@ public final class TcmuAbi {
     public static final int OP_ALIGN_SIZE = 8;
 
     // ---- struct tcmu_cmd_entry: req (what the kernel wrote) ------------------------------
+    //
+    // tcmu_cmd_entry is __packed, but the structs inside its union are not: req keeps C's
+    // natural alignment, so the __u64 cdb_off sits after 4 bytes of padding. (Verified on a
+    // 6.1 kernel: the first entry's cdb_off is 240 = cmdr_off 128 + sizeof(entry) 112.)
 
     /** {@code req.iov_cnt}. */
     public static final int REQ_IOV_CNT = 8;
@@ -81,10 +85,10 @@ public final class TcmuAbi {
     public static final int REQ_IOV_BIDI_CNT = 12;
     /** {@code req.iov_dif_cnt}. */
     public static final int REQ_IOV_DIF_CNT = 16;
-    /** {@code __u64 req.cdb_off}: offset of the CDB from the start of the mapping. */
-    public static final int REQ_CDB_OFF = 20;
-    /** {@code struct iovec req.iov[]} after {@code __pad1, __pad2} (two __u64). */
-    public static final int REQ_IOV = 44;
+    /** {@code __u64 req.cdb_off} (8-aligned within req): offset of the CDB from the mapping start. */
+    public static final int REQ_CDB_OFF = 24;
+    /** {@code struct iovec req.iov[]} after {@code __u64 __pad1, __pad2}. */
+    public static final int REQ_IOV = 48;
     /** sizeof(struct iovec) on 64-bit: {@code void *iov_base; size_t iov_len}. */
     public static final int IOVEC_SIZE = 16;
     /** {@code iov_base}: an offset from the start of the mapping, not a pointer. */
@@ -92,6 +96,7 @@ public final class TcmuAbi {
     public static final int IOVEC_LEN = 8;
 
     // ---- struct tcmu_cmd_entry: rsp (what we write back, same bytes as req) ---------------
+    // (naturally aligned too, which here adds no padding)
 
     /** {@code __u8 rsp.scsi_status}. */
     public static final int RSP_SCSI_STATUS = 8;
