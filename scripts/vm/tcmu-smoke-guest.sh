@@ -40,6 +40,7 @@ run_java() {  # $1 = stop file
 stop_java() {
   touch "$1"
   for i in $(seq 300); do kill -0 $JPID 2>/dev/null || break; sleep 0.1; done
+  grep -E "ERROR|WARN" /tmp/java.out | grep -v "stale backstores" && fail "errors in the handler log"
   kill -0 $JPID 2>/dev/null && { fail "java did not stop"; kill -9 $JPID; }
   wait $JPID; echo "java exit $?"; tail -3 /tmp/java.out
 }
@@ -56,6 +57,19 @@ if run_java /tmp/stop1; then
   C=$(dd if=/tmp/backing.img bs=1M skip=4 count=8 2>/dev/null | md5sum | cut -c1-32)
   echo "pattern=$A device=$B backing=$C"
   [ "$A" = "$B" ] && [ "$A" = "$C" ] && echo "ROUND TRIP OK" || fail "data mismatch"
+  # Several writers at once: many commands in flight, completed out of order.
+  for i in 0 1 2 3 4 5 6 7; do
+    head -c $((2 << 20)) /dev/urandom > /tmp/p$i
+    dd if=/tmp/p$i of=/dev/$SD bs=64k seek=$((16 + i * 32)) oflag=direct 2>/dev/null &
+  done
+  wait
+  echo 3 > /proc/sys/vm/drop_caches
+  for i in 0 1 2 3 4 5 6 7; do
+    X=$(md5sum < /tmp/p$i | cut -c1-32)
+    Y=$(dd if=/dev/$SD bs=64k skip=$((16 + i * 32)) count=32 iflag=direct 2>/dev/null | md5sum | cut -c1-32)
+    [ "$X" = "$Y" ] || fail "parallel writer $i mismatch"
+  done
+  echo "PARALLEL WRITERS OK"
   command -v sg_inq >/dev/null && sg_inq /dev/$SD | head -8
   stop_java /tmp/stop1
   ls $CFG/core | grep -q user_7 && fail "backstore left behind"
