@@ -20,7 +20,7 @@ modprobe target_core_user && modprobe tcm_loop && modprobe sd_mod || { fail modp
 
 run_java() {  # $1 = stop file
   truncate -s $SIZE /tmp/backing.img
-  $JAVA -XX:TieredStopAtLevel=1 -Xshare:auto -cp "$CP" org.blockmirror.tcmu.TcmuSmokeMain /tmp/backing.img $SIZE "$1" \
+  $JAVA -Dblockmirror.test.log=INFO -XX:TieredStopAtLevel=1 -Xshare:auto -cp "$CP" org.blockmirror.tcmu.TcmuSmokeMain /tmp/backing.img $SIZE "$1" \
     > /tmp/java.out 2>&1 &
   JPID=$!
   for i in $(seq 600); do grep -q READY /tmp/java.out && break; kill -0 $JPID 2>/dev/null || break; sleep 0.1; done
@@ -58,11 +58,18 @@ if run_java /tmp/stop1; then
   echo "pattern=$A device=$B backing=$C"
   [ "$A" = "$B" ] && [ "$A" = "$C" ] && echo "ROUND TRIP OK" || fail "data mismatch"
   # Several writers at once: many commands in flight, completed out of order.
+  DDS=""
   for i in 0 1 2 3 4 5 6 7; do
     head -c $((2 << 20)) /dev/urandom > /tmp/p$i
     dd if=/tmp/p$i of=/dev/$SD bs=64k seek=$((16 + i * 32)) oflag=direct 2>/dev/null &
+    DDS="$DDS $!"
   done
-  wait
+  for i in $(seq 600); do running=0; for p in $DDS; do kill -0 $p 2>/dev/null && running=1; done
+    [ $running = 0 ] && break; sleep 0.1; done
+  if [ $running = 1 ]; then
+    fail "parallel writers hang"; tail -30 /tmp/java.out; dmesg | tail -30; cat /sys/block/$SD/inflight
+  fi
+  wait $DDS   # not a bare wait: the Java handler is a background job of this shell too
   echo 3 > /proc/sys/vm/drop_caches
   for i in 0 1 2 3 4 5 6 7; do
     X=$(md5sum < /tmp/p$i | cut -c1-32)
@@ -72,6 +79,8 @@ if run_java /tmp/stop1; then
   echo "PARALLEL WRITERS OK"
   command -v sg_inq >/dev/null && sg_inq /dev/$SD | head -8
   stop_java /tmp/stop1
+  grep -qE "STOPPED out-of-order=[1-9]" /tmp/java.out && echo "OUT-OF-ORDER COMPLETIONS SEEN" \
+    || fail "no out-of-order completion happened"
   ls $CFG/core | grep -q user_7 && fail "backstore left behind"
   ls $CFG/loopback 2>/dev/null | grep -q babe && fail "tcm_loop target left behind"
 fi

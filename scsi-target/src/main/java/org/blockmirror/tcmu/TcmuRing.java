@@ -125,6 +125,14 @@ public final class TcmuRing {
         return awaitingCompletion;
     }
 
+    /** A one-line picture of the ring for diagnostics (reads cmd_head; harmless at any time). */
+    public synchronized String describe() {
+        String head = closed ? "?" : Long.toString(memory.getU32(MB_CMD_HEAD));
+        return "cmd_head=" + head + " cmd_tail=" + tail + " read=" + readOffset + " unretired=" + unretired.size()
+                + " awaiting=" + awaitingCompletion + " finishedOutOfOrder=" + finishedOutOfOrder.size()
+                + (failure != null ? " FAILED" : "") + (closed ? " CLOSED" : "");
+    }
+
     /** The error that stopped the ring, or null. */
     public synchronized TcmuRingException failure() {
         return failure;

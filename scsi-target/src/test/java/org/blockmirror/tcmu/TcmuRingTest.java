@@ -153,6 +153,8 @@ class TcmuRingTest {
         assertEquals(tailBefore, kernel.tail(), "nothing may be answered before the first command");
         assertTrue(kernel.reap().isEmpty());
         assertEquals(6, ring.inFlight());
+        assertTrue(ring.describe().contains("cmd_tail=" + tailBefore + " read=" + kernel.head() + " unretired=6 awaiting=6"),
+                ring.describe());
 
         gate.release(0);
         List<Completion> done = kernel.reap();

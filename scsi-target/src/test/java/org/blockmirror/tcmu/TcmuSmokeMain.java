@@ -4,7 +4,14 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 
+import org.blockmirror.scsi.ScsiCommandHandler;
+import org.blockmirror.scsi.ScsiResponse;
 import org.blockmirror.time.MonotonicClock;
 
 /**
@@ -24,11 +31,50 @@ public final class TcmuSmokeMain {
         System.out.println("stale objects removed: " + configFs.removeStale());
         TcmuTargetConfig config = TcmuTargetConfig.loopback(7, "bm-smoke0", "blockmirror", "smoke0", size, 512,
                 "naa.5001405babe00001", "naa.5001405babe00002");
-        try (FileChannel file = FileChannel.open(backing, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             TcmuTarget target = TcmuTarget.start(configFs, UioLocator.system(), PosixIo.load(), config,
-                     new FileDisk(file, 512, size), MonotonicClock.system(), 5_000)) {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        Random random = new Random(1);
+        AtomicLong dispatched = new AtomicLong();
+        AtomicLong newestCompleted = new AtomicLong(-1);
+        AtomicLong outOfOrder = new AtomicLong();
+        try (FileChannel file = FileChannel.open(backing, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileDisk disk = new FileDisk(file, 512, size);
+            // Each command on a pool thread after a random pause, so answers overtake each other.
+            ScsiCommandHandler handler = request -> {
+                long seq = dispatched.getAndIncrement();
+                return CompletableFuture.supplyAsync(() -> {
+                    pause(random.nextInt(3));
+                    ScsiResponse response = disk.execute(request).join();
+                    if (newestCompleted.getAndAccumulate(seq, Math::max) > seq) {
+                        outOfOrder.incrementAndGet();
+                    }
+                    return response;
+                }, pool);
+            };
+            serve(configFs, config, handler, stop);
+        } finally {
+            pool.shutdownNow();
+        }
+        System.out.println("STOPPED out-of-order=" + outOfOrder.get() + " of " + dispatched.get());
+    }
+
+    private static void pause(int millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void serve(TcmuConfigFs configFs, TcmuTargetConfig config, ScsiCommandHandler handler, Path stop)
+            throws Exception {
+        try (TcmuTarget target = TcmuTarget.start(configFs, UioLocator.system(), PosixIo.load(), config, handler,
+                MonotonicClock.system(), 5_000)) {
             System.out.println("READY " + config.uioName() + " ooo=" + target.device().ring().outOfOrderCompletion());
+            long turns = 0;
             while (!Files.exists(stop)) {
+                if (++turns % 40 == 0) {
+                    System.out.println("ring: " + target.device().ring().describe());
+                }
                 if (target.device().terminated().isDone()) {
                     target.device().terminated().join(); // throws the ring failure
                 }
@@ -36,6 +82,5 @@ public final class TcmuSmokeMain {
             }
             System.out.println("STOPPING in-flight=" + target.device().ring().inFlight());
         }
-        System.out.println("STOPPED");
     }
 }
