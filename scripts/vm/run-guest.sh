@@ -1,0 +1,18 @@
+#!/bin/bash
+# Boots the unpacked Debian kernel under QEMU (TCG, 1 vCPU: more vCPUs made the JVM's JIT crash)
+# with the host's / as read-only root (+ tmpfs overlay) and runs STAGE2 as PID 1. OUTDIR on the
+# host is /mnt/out in the guest. Usage: run-guest.sh STAGE2 OUTDIR
+set -euo pipefail
+VMWORK=${VMWORK:-/var/tmp/blockmirror-vm}
+KROOT=${KROOT:-$VMWORK/kernel}
+KVER=${KVER:-$(ls "$KROOT/lib/modules" | sort -V | tail -1)}
+STAGE2=$(realpath "$1"); OUTDIR=$(realpath -m "$2")
+mkdir -p "$OUTDIR"; rm -f "$OUTDIR/result"
+INITRD=$VMWORK/initramfs-$KVER.cpio.gz
+[ -f "$INITRD" ] || "$(dirname "$0")/mkinitramfs.sh" "$KROOT" "$KVER" "$INITRD"
+exec timeout "${TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi,tb-size=512 -cpu max \
+  -m "${MEM:-2G}" -smp 1 -M pc -nographic -no-reboot -nic none \
+  -kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+  -append "console=ttyS0 panic=-1 quiet loglevel=4 stage2=$STAGE2 kmoddir=$(realpath "$KROOT")/lib/modules/$KVER" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -virtfs local,path="$OUTDIR",mount_tag=out,security_model=none
