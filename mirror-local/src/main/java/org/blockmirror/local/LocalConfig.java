@@ -6,6 +6,7 @@ import org.blockmirror.config.CommonConfig;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.config.ConfigFile;
 import org.blockmirror.config.ConfigReader;
+import org.blockmirror.frontend.FrontEndConfig;
 
 /**
  * Configuration of the local unit (the one the host writes to). Every key and its range is
@@ -24,7 +25,8 @@ public record LocalConfig(
         long reconnectBackoffMs,
         long handshakeTimeoutMs,
         int maxRecordBytes,
-        long maxBatchBytes) {
+        long maxBatchBytes,
+        FrontEndConfig frontEnd) {
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7790;
 
@@ -49,8 +51,11 @@ public record LocalConfig(
         int maxRecord = (int) Math.min(4L << 20, common.maxFrameBytes() - 4096L);
         r.check(journalSize >= 16L * maxRecord, "journal.size",
                 "must hold at least 16 records of " + ConfigReader.formatSize(maxRecord));
+        // A SCSI transfer fits one journal record (larger writes would be split anyway).
+        FrontEndConfig frontEnd = FrontEndConfig.read(r, FrontEndConfig.defaultName(common.volumeId(), ""),
+                common.blockSize(), maxRecord);
         r.finish();
         return new LocalConfig(common, remote, connections, journal, journalSize, fullTimeout, ackMode, syncTimeout,
-                window, backoff, handshake, maxRecord, batch);
+                window, backoff, handshake, maxRecord, batch, frontEnd);
     }
 }

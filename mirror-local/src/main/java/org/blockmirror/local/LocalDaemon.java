@@ -16,6 +16,8 @@ import org.blockmirror.Version;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.config.CommonConfig;
 import org.blockmirror.control.ControlServer;
+import org.blockmirror.frontend.FrontEnd;
+import org.blockmirror.frontend.FrontEndFactory;
 import org.blockmirror.heartbeat.ConnectionArray;
 import org.blockmirror.heartbeat.HeartbeatService;
 import org.blockmirror.heartbeat.HeartbeatSettings;
@@ -53,10 +55,12 @@ public final class LocalDaemon implements AutoCloseable {
     private final HeartbeatService heartbeats;
     private final ScheduledExecutorService timers;
     private final ControlServer control;
+    private final FrontEnd frontEnd; // null: frontend = none
 
     private LocalDaemon(LocalConfig config, UUID unitId, Volume volume, Journal journal, WritePipeline pipeline,
                         EventLoopGroup transportGroup, Replicator replicator, ConnectionArray connections,
-                        HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control) {
+                        HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control,
+                        FrontEnd frontEnd) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -68,6 +72,7 @@ public final class LocalDaemon implements AutoCloseable {
         this.heartbeats = heartbeats;
         this.timers = timers;
         this.control = control;
+        this.frontEnd = frontEnd;
     }
 
     /**
@@ -78,6 +83,16 @@ public final class LocalDaemon implements AutoCloseable {
      */
     public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Random random, boolean formatJournal)
             throws IOException {
+        return start(config, clock, random, formatJournal, FrontEndFactory.UNAVAILABLE);
+    }
+
+    /**
+     * As {@link #start(LocalConfig, MonotonicClock, Random, boolean)}; when {@code frontend} is
+     * not none, the front end is started last (the host sees the disk only once every write it
+     * sends can be journalled and mirrored) and closed first.
+     */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Random random, boolean formatJournal,
+                                    FrontEndFactory frontEnds) throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
@@ -126,11 +141,17 @@ public final class LocalDaemon implements AutoCloseable {
             timers.scheduleWithFixedDelay(pipeline::expireSyncWaits, 100, 100, TimeUnit.MILLISECONDS);
             opened.add(timers::shutdownNow);
 
+            FrontEnd frontEnd = null;
+            if (config.frontEnd().enabled()) {
+                frontEnd = frontEnds.start(config.frontEnd(), c.volumeId(), pipeline);
+                opened.add(frontEnd);
+            }
+
             LocalDaemon[] self = new LocalDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(),
                     Map.of("status", args -> self[0].status()));
             self[0] = new LocalDaemon(config, unitId, volume, journal, pipeline, group, replicator, connections,
-                    heartbeats, timers, control);
+                    heartbeats, timers, control, frontEnd);
             log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
                             + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
                     volume.describe(), config.remoteAddress().getHostString() + ":" + config.remoteAddress().getPort(),
@@ -245,6 +266,7 @@ public final class LocalDaemon implements AutoCloseable {
                         js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
+                frontEnd == null ? null : frontEnd.status(),
                 Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts);
     }
 
@@ -263,6 +285,13 @@ public final class LocalDaemon implements AutoCloseable {
     @Override
     public void close() {
         control.close();
+        if (frontEnd != null) {
+            try {
+                frontEnd.close(); // the host loses the disk before anything it writes to goes away
+            } catch (Exception e) {
+                log.warn("error while removing the front end: {}", e.toString());
+            }
+        }
         // listed in opening order; closed in reverse
         closeAll(List.of(volume, journal, pipeline,
                 () -> transportGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),

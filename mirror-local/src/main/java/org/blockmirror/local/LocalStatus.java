@@ -1,10 +1,12 @@
 package org.blockmirror.local;
 
 import java.util.List;
+import org.blockmirror.frontend.FrontEndStatus;
 
 /**
  * What {@code blockmirror status} shows for a local unit (serialised to JSON as is).
  *
+ * @param frontEnd   the disk shown to the host, or null when {@code frontend = none}
  * @param lagRecords journal records the remote has not acknowledged yet
  * @param lagBytes   journal bytes they occupy
  */
@@ -18,6 +20,7 @@ public record LocalStatus(
         Replication replication,
         Journal journal,
         Blocks blocks,
+        FrontEndStatus frontEnd,
         long lagRecords,
         long lagBytes,
         List<String> alerts) {

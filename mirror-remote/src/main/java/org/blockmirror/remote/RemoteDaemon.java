@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.blockmirror.Version;
 import org.blockmirror.config.CommonConfig;
 import org.blockmirror.control.ControlServer;
+import org.blockmirror.frontend.FrontEnd;
+import org.blockmirror.frontend.FrontEndFactory;
 import org.blockmirror.heartbeat.HeartbeatService;
 import org.blockmirror.heartbeat.HeartbeatSettings;
 import org.blockmirror.heartbeat.LinkState;
@@ -51,10 +53,11 @@ public final class RemoteDaemon implements AutoCloseable {
     private final Channel server;
     private final HeartbeatService heartbeats;
     private final ControlServer control;
+    private final FrontEnd frontEnd; // null: frontend = none
 
     private RemoteDaemon(RemoteConfig config, UUID unitId, FileVolume volume, AppliedSequence applied, Applier applier,
                          Attachment attachment, EventLoopGroup group, Channel server, HeartbeatService heartbeats,
-                         ControlServer control) {
+                         ControlServer control, FrontEnd frontEnd) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -65,9 +68,20 @@ public final class RemoteDaemon implements AutoCloseable {
         this.server = server;
         this.heartbeats = heartbeats;
         this.control = control;
+        this.frontEnd = frontEnd;
     }
 
     public static RemoteDaemon start(RemoteConfig config, MonotonicClock clock, Random random) throws IOException {
+        return start(config, clock, random, FrontEndFactory.UNAVAILABLE);
+    }
+
+    /**
+     * As {@link #start(RemoteConfig, MonotonicClock, Random)}; when {@code frontend} is not none
+     * the unit also shows the host its standby disk: same identity as the local unit's, data
+     * commands answered NOT READY.
+     */
+    public static RemoteDaemon start(RemoteConfig config, MonotonicClock clock, Random random,
+                                     FrontEndFactory frontEnds) throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
@@ -124,10 +138,17 @@ public final class RemoteDaemon implements AutoCloseable {
             heartbeats.start();
             opened.add(heartbeats);
 
+            FrontEnd frontEnd = null;
+            if (config.frontEnd().enabled()) {
+                frontEnd = frontEnds.start(config.frontEnd(), c.volumeId(),
+                        new StandbyDevice(c.blockSize(), volume.blockCount()));
+                opened.add(frontEnd);
+            }
+
             RemoteDaemon[] self = new RemoteDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(), Map.of("status", args -> self[0].status()));
             self[0] = new RemoteDaemon(config, unitId, volume, applied, applier, attachment, group, server, heartbeats,
-                    control);
+                    control, frontEnd);
             log.info("remote unit {} receiving volume '{}' ({} blocks of {} bytes) into {} on {}; applied seq {}",
                     unitId, c.volumeId(), volume.blockCount(), c.blockSize(), volume.describe(),
                     server.localAddress(), applied.get());
@@ -192,12 +213,20 @@ public final class RemoteDaemon implements AutoCloseable {
                         ls.probationRemainingMillis().isPresent() ? ls.probationRemainingMillis().getAsLong() : null,
                         heartbeats.monitor().peer(), hb.sent(), hb.received()),
                 attachment.connections(), attached == null ? null : attached.toString(), applier.durableAppliedSeq(),
-                applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(), alerts);
+                applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(),
+                frontEnd == null ? null : frontEnd.status(), alerts);
     }
 
     @Override
     public void close() {
         control.close();
+        if (frontEnd != null) {
+            try {
+                frontEnd.close();
+            } catch (Exception e) {
+                log.warn("error while removing the front end: {}", e.toString());
+            }
+        }
         List<AutoCloseable> parts = List.of(volume, applied, applier,
                 () -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
                 () -> server.close().syncUninterruptibly(), heartbeats);

@@ -1,6 +1,7 @@
 package org.blockmirror.remote;
 
 import java.util.List;
+import org.blockmirror.frontend.FrontEndStatus;
 
 /** What {@code blockmirror status} shows for a remote unit (serialised to JSON as is). */
 public record RemoteStatus(
@@ -16,6 +17,7 @@ public record RemoteStatus(
         long blocksApplied,
         long reorderBufferedBytes,
         long applyFailures,
+        FrontEndStatus frontEnd,
         List<String> alerts) {
 
     /** The heartbeat link to the peer. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -139,13 +140,22 @@ public final class TcmuConfigFs {
      * @return the configfs paths removed, in removal order
      */
     public List<String> removeStale() throws IOException {
+        return removeStale(device -> true);
+    }
+
+    /**
+     * As {@link #removeStale()}, but only for our backstores whose name passes {@code which}: a
+     * unit sharing the host with other units (e.g. a local and a remote unit in one test
+     * machine) removes only its own leftovers, never a live neighbour's disk.
+     */
+    public List<String> removeStale(Predicate<String> which) throws IOException {
         Set<String> staleBackstores = new LinkedHashSet<>();
         for (String hba : tree.subdirectories("core")) {
             if (!HBA.matcher(hba).matches()) {
                 continue;
             }
             for (String device : tree.subdirectories("core/" + hba)) {
-                if (device.startsWith(ownerPrefix)) {
+                if (device.startsWith(ownerPrefix) && which.test(device)) {
                     staleBackstores.add("core/" + hba + "/" + device);
                 }
             }
