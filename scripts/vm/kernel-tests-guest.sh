@@ -111,6 +111,7 @@ await_disk() { # backstore pid seconds
   return 1
 }
 
+loopback_checks() {
 say "start remote (standby disk) and local (loopback disk)"
 local_conf loopback
 start_remote
@@ -120,7 +121,7 @@ start_local
 SD=$(await_disk bm-vol1 $LOCAL_PID 240)
 check local-disk-appears "/dev/$SD (local unit, backstore bm-vol1)" test -n "$SD"
 if [ -z "$SD" ] || [ -z "$SB" ]; then
-  tail -30 $W/remote.log $W/local.log; finish
+  tail -30 $W/remote.log $W/local.log; return 1
 fi
 say "disks: local /dev/$SD, standby /dev/$SB"
 
@@ -233,11 +234,22 @@ cat $W/status.txt
 check status-front-end "$(grep -A8 '^frontEnd:' $W/status.txt | grep -E 'device|commandsServed' | tr -s ' ' | paste -sd' ')" \
   grep -q "device: /dev/$SD" $W/status.txt
 
+}
+
+if [ "${ONLY_ISCSI:-0}" = 1 ]; then
+  say "ONLY_ISCSI=1: the local unit alone, straight to the iSCSI export"
+  LOCAL_PID=""
+else
+  loopback_checks || finish
+fi
+
 # ---- iSCSI export of the local unit, libiscsi's conformance suite ----------------------------
 say "restart the local unit with frontend = iscsi"
-stop_unit $LOCAL_PID local; LOCAL_PID=""
-left=$(ls $CFG/core/*/ 2>/dev/null | grep -c '^bm-vol1$')
-check local-stop-cleans-up "backstores named bm-vol1 left: $left; standby still there: $(ls $CFG/core/*/ | grep -c standby)" test "$left" = 0
+if [ -n "$LOCAL_PID" ]; then
+  stop_unit $LOCAL_PID local; LOCAL_PID=""
+  left=$(ls $CFG/core/*/ 2>/dev/null | grep -c '^bm-vol1$')
+  check local-stop-cleans-up "backstores named bm-vol1 left: $left; standby still there: $(ls $CFG/core/*/ | grep -c standby)" test "$left" = 0
+fi
 local_conf iscsi
 start_local
 IQN=iqn.2024-01.org.blockmirror:bm-vol1
@@ -251,12 +263,22 @@ done
 check iscsi-export "iscsi-inq $URL: $(grep -i 'Vendor' $W/iscsi-inq.txt | head -1 | tr -s ' ')" test $ok = 1
 if [ $ok = 1 ]; then
   say "iscsi-test-cu ALL (dataloss), time limit ${ITIME}s"
-  timeout $ITIME iscsi-test-cu -d -t ${ITEST:-ALL} $URL > $OUT/iscsi-test-cu.log 2>&1; echo "iscsi-test-cu rc=$?"
+  # Each output line stamped with the guest's uptime (read is a builtin: no fork per line).
+  timeout $ITIME iscsi-test-cu -d ${IVERBOSE:+-V} -t ${ITEST:-ALL} $URL 2>&1 \
+    | while IFS= read -r line; do read -r now _ < /proc/uptime; printf '[%s] %s\n' "$now" "$line"; done \
+    > $OUT/iscsi-test-cu.log
+  echo "iscsi-test-cu rc=${PIPESTATUS[0]}"
   say "iscsi-test-cu done"
   grep -A4 'Run Summary' $OUT/iscsi-test-cu.log
-  read -r total ran passed failed inactive < <(awk '$1=="tests"{print $2, $3, $4, $5, $6}' $OUT/iscsi-test-cu.log)
+  read -r total ran passed failed inactive < <(awk '$2=="tests"{print $3, $4, $5, $6, $7}' $OUT/iscsi-test-cu.log)
   echo "ISCSI-TEST-CU total=${total:-?} ran=${ran:-?} passed=${passed:-?} failed=${failed:-?} inactive=${inactive:-?}" | tee -a $OUT/results
-  grep -E 'Test: .*\.\.\.FAILED|\.\.\.FAILED' $OUT/iscsi-test-cu.log | sed 's/^ */  /' > $OUT/iscsi-failed.txt
+  # Every failed test with its first complaint: "Suite.Test: message".
+  sed 's/^\[[0-9.]*\] //' $OUT/iscsi-test-cu.log | awk '
+    /^Suite: / { suite = $2 }
+    /^  Test: / { test = $2; why = "" }
+    /\[FAILED\]/ && why == "" { why = $0; sub(/.*\[FAILED\] */, "", why) }
+    /FAILED$/ && ($0 ~ /^  Test: / || $0 == "FAILED") { pending = 1 }
+    /^ +1\. / && pending { line = $0; sub(/^ +1\. +/, "", line); print "  " suite "." test ": " (why != "" ? why : line); pending = 0 }' > $OUT/iscsi-failed.txt
   check iscsi-test-cu-beats-lio-tcmu-runner "passed ${passed:-?} of ${total:-?} (LIO + tcmu-runner: 168 of 230)" \
     test "${passed:-0}" -gt 168
 fi

@@ -8,7 +8,8 @@
 # Env:   SETUP=1       run setup-host.sh first (root: apt-get installs QEMU and the guest's tools)
 #        SKIP_BUILD=1  use the blockmirror.jar already built (default: mvn package it)
 #        MVN_OFFLINE=1 build with mvn -o
-#        ITIME=600     iscsi-test-cu time limit (s); ITEST=ALL its test selection
+#        ITIME=600     iscsi-test-cu time limit (s); ITEST=ALL its test selection (comma-separated
+#                      patterns); IVERBOSE=1 its SCSI-level log; ONLY_ISCSI=1 skip to the iSCSI part
 #        VOLSIZE       bytes per volume (default 128 MiB); TIMEOUT=1500 whole-VM limit (s)
 # Exit:  0 every check passed (or SKIPPED: the host cannot run the VM, said why); 1 otherwise.
 set -uo pipefail
@@ -40,7 +41,7 @@ fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
-env | grep -E '^(ITIME|ITEST|VOLSIZE|JOPTS)=' | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
+env | grep -E '^(ITIME|ITEST|IVERBOSE|ONLY_ISCSI|VOLSIZE|JOPTS)=' | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
 echo "booting the guest (output: $OUT; this takes several minutes under TCG)"
 start=$(date +%s)
 MEM=${MEM:-3G} TIMEOUT=${TIMEOUT:-1500} "$HERE/run-guest.sh" "$HERE/kernel-tests-guest.sh" "$OUT" > "$OUT/console.log" 2>&1

@@ -77,6 +77,16 @@ public final class TcmuConfigFs {
         write(control, "hw_max_sectors=" + config.maxSectors());
         write(control, "nl_reply_supported=-1");
         write(backstore + "/enable", "1");
+        if (config.unitSerial() != null) {
+            // Only possible before the LUN is exported. Not fatal: it only names the kernel's
+            // APTPL reservation file, and without it the kernel falls back to "aptpl_".
+            try {
+                write(backstore + "/wwn/vpd_unit_serial", config.unitSerial());
+            } catch (IOException e) {
+                log.warn("{}; persistent reservations with APTPL will use the kernel's default file name",
+                        e.getMessage());
+            }
+        }
     }
 
     /** Exports the backstore as LUN 0 of the configured fabric target. */

@@ -75,6 +75,7 @@ public final class TcmuFrontEnd implements FrontEnd {
         if (!removed.isEmpty()) {
             log.warn("removed LIO objects left by an earlier run: {}", removed);
         }
+        ensureReservationDirectory(env.configFs());
         DiskLimits limits = DiskLimits.defaults(device.blockSize()).withMaxTransferBlocks(config.hwMaxSectors());
         ScsiDisk disk = new ScsiDisk(device, DiskIdentity.forVolume(volumeId), limits);
         CountingHandler counting = new CountingHandler(disk);
@@ -88,9 +89,10 @@ public final class TcmuFrontEnd implements FrontEnd {
         String name = config.backstoreName();
         int hba = hbaFor(name);
         long size = device.blockCount() * device.blockSize();
+        String serial = DiskIdentity.forVolume(volumeId).serial();
         if (config.type() == FrontEndType.ISCSI) {
             return new TcmuTargetConfig(hba, name, SUBTYPE, volumeId, size, device.blockSize(), config.hwMaxSectors(),
-                    TcmuTargetConfig.Fabric.ISCSI, config.iscsiIqn(), null, config.iscsiPortal());
+                    TcmuTargetConfig.Fabric.ISCSI, config.iscsiIqn(), null, config.iscsiPortal(), serial);
         }
         if (config.type() != FrontEndType.LOOPBACK) {
             throw new IllegalArgumentException("frontend = none has no LIO objects");
@@ -98,7 +100,28 @@ public final class TcmuFrontEnd implements FrontEnd {
         long h = crc(name);
         return new TcmuTargetConfig(hba, name, SUBTYPE, volumeId, size, device.blockSize(), config.hwMaxSectors(),
                 TcmuTargetConfig.Fabric.LOOPBACK, String.format("naa.50014050%08x", h),
-                String.format("naa.50014051%08x", h), null);
+                String.format("naa.50014051%08x", h), null, serial);
+    }
+
+    /**
+     * LIO emulates PERSISTENT RESERVE IN/OUT for TCMU backstores itself and keeps APTPL
+     * reservations in {@code <dbroot>/pr}; when that directory is missing every PR OUT fails
+     * with NOT READY, LOGICAL UNIT COMMUNICATION FAILURE. Create it (not fatal if we cannot).
+     */
+    static void ensureReservationDirectory(ConfigFsTree configFs) {
+        try {
+            if (!configFs.exists("dbroot")) {
+                return;
+            }
+            Path pr = Path.of(configFs.read("dbroot").strip()).resolve("pr");
+            if (!Files.isDirectory(pr)) {
+                Files.createDirectories(pr);
+                log.info("created {} for LIO's persistent reservation state", pr);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot prepare LIO's persistent reservation directory: {}; PERSISTENT RESERVE OUT "
+                    + "will fail", e.toString());
+        }
     }
 
     /** {@code core/user_N}: N from the backstore name, so units sharing a host do not share an HBA. */

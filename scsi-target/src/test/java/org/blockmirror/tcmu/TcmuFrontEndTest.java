@@ -109,6 +109,25 @@ class TcmuFrontEndTest {
     }
 
     @Test
+    void theBackstoreCarriesTheDisksSerialAndLiosReservationDirectoryIsCreated() throws IOException {
+        FakeKernelConfigFs fake = new FakeKernelConfigFs(root.resolve("configfs"));
+        SizedDevice disk = new SizedDevice(512, 2048);
+        TcmuTargetConfig c = TcmuFrontEnd.targetConfig(config(FrontEndType.LOOPBACK, "bm-v1"), "v1", disk);
+        new TcmuConfigFs(fake, "bm-").createBackstore(c);
+        String serial = org.blockmirror.scsi.DiskIdentity.forVolume("v1").serial();
+        assertEquals(serial, c.unitSerial());
+        assertEquals(serial, fake.read(TcmuConfigFs.backstorePath(c) + "/wwn/vpd_unit_serial"));
+        assertEquals("write " + TcmuConfigFs.backstorePath(c) + "/wwn/vpd_unit_serial=" + serial,
+                fake.ops.get(fake.ops.size() - 1), "written after enable, before any export");
+
+        Path dbroot = root.resolve("var/target");
+        Files.writeString(root.resolve("configfs/dbroot"), dbroot + "\n");
+        TcmuFrontEnd.ensureReservationDirectory(fake);
+        assertTrue(Files.isDirectory(dbroot.resolve("pr")));
+        TcmuFrontEnd.ensureReservationDirectory(fake); // idempotent
+    }
+
+    @Test
     void lioNamesAreDerivedFromTheConfiguration() {
         SizedDevice disk = new SizedDevice(512, 2048);
         TcmuTargetConfig loop = TcmuFrontEnd.targetConfig(config(FrontEndType.LOOPBACK, "bm-db01"), "db01", disk);
