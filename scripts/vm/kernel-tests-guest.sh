@@ -12,7 +12,7 @@ JAR=$(cat $OUT/jar)
 JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 JOPTS=${JOPTS:-"-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"}
 CFG=/sys/kernel/config/target
-VOL=${VOLSIZE:-$((128 << 20))}
+VOL=${VOLSIZE:-$((64 << 20))}
 ITIME=${ITIME:-600}
 W=/tmp/bm; mkdir -p $W
 : > $OUT/results

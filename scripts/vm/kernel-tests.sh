@@ -10,7 +10,7 @@
 #        MVN_OFFLINE=1 build with mvn -o
 #        ITIME=600     iscsi-test-cu time limit (s); ITEST=ALL its test selection (comma-separated
 #                      patterns); IVERBOSE=1 its SCSI-level log; ONLY_ISCSI=1 skip to the iSCSI part
-#        VOLSIZE       bytes per volume (default 128 MiB); TIMEOUT=1500 whole-VM limit (s)
+#        VOLSIZE       bytes per volume (default 64 MiB); TIMEOUT=1500 whole-VM limit (s)
 # Exit:  0 every check passed (or SKIPPED: the host cannot run the VM, said why); 1 otherwise.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
