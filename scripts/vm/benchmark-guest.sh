@@ -17,13 +17,14 @@ exec > >(tee $OUT/guest.log) 2>&1
 [ -f $OUT/env ] && . $OUT/env
 JAR=$(cat $OUT/jar)
 JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
-JOPTS=${JOPTS:-"-Xmx256m -XX:+UseSerialGC -Xshare:auto"}
+JOPTS=${JOPTS:-"-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"}   # C1 only: C2 never settles on 1 emulated vCPU
 RUNTIME=${RUNTIME:-10}             # seconds per measured fio job
 WARMUP=${WARMUP:-8}                # seconds of each warm-up job (r16, then seq) per device
 FIO_SIZE=${FIO_SIZE:-120M}
 VOLMB=${VOLMB:-128}                # every volume / backing file, MiB
 OFF_JOURNAL_MB=${OFF_JOURNAL_MB:-1536}   # the link-down journal keeps everything written to it
 JOURNAL_MB=${JOURNAL_MB:-1024}
+CONNECTIONS=${CONNECTIONS:-4}      # transport.connections of the mirroring runs (the default)
 DEVICES=${DEVICES:-"raw tcmu off async sync drbdA drbdC"}
 JOBS=${JOBS:-"seq r16 r1 r1f"}
 TCMU_MAX_SECTORS=${TCMU_MAX_SECTORS:-1024}
@@ -148,7 +149,7 @@ modprobe configfs && mount -t configfs configfs /sys/kernel/config
 for m in target_core_user tcm_loop loop sd_mod drbd; do modprobe $m || echo "modprobe $m failed"; done
 mkdir -p /run/lock
 fio --version; $JAVA -version 2>&1 | head -1
-echo "fio: $FIO_SIZE, ${RUNTIME}s per job; jobs $JOBS; JOPTS $JOPTS" > $OUT/devices.txt
+echo "fio: $FIO_SIZE, ${RUNTIME}s per job (warm-up ${WARMUP}s r16 + ${WARMUP}s seq); jobs $JOBS; transport.connections $CONNECTIONS; JOPTS $JOPTS" > $OUT/devices.txt
 
 # ---- 1. raw loop device ----------------------------------------------------------------------
 phase_raw() {
@@ -195,7 +196,6 @@ phase_tcmu() {
   if sd=$(await_disk tcmubench $RUNNER_PID 60); then
     echo "tcmu-runner: $(cat $B/info | tr -s ' \n' ' ')" | tee -a $OUT/devices.txt
     prepare_queue $sd
-    echo "tcmu mode sense caching: $(sg_modes -p 8 /dev/$sd 2>/dev/null | grep -o 'WCE *[01]' | head -1)" | tee -a $OUT/devices.txt
     measure tcmu /dev/$sd
   else
     skip tcmu "no /dev/sdX for the tcmu-runner backstore: $(tail -3 $W/tcmu-runner.out $W/tcmu-runner.log 2>/dev/null | tr '\n' ' ')"
@@ -311,6 +311,7 @@ journal.path = $W/local.journal
 journal.size = ${JOURNAL_MB}M
 journal.full-timeout-ms = 120000
 ack.mode = $mode
+transport.connections = $CONNECTIONS
 frontend = loopback
 EOF
   start_unit local $W/local.conf $FORMAT; FORMAT=""
