@@ -1,5 +1,7 @@
 package org.blockmirror.remote;
 
+import org.blockmirror.testing.LogCapture;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

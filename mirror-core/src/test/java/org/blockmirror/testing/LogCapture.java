@@ -1,4 +1,4 @@
-package org.blockmirror.remote;
+package org.blockmirror.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -10,12 +10,12 @@ import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
 /** Collects what some classes log, from any thread, for assertions. Close to detach. */
-final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
     private final List<Logger> loggers;
     private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
 
-    LogCapture(Class<?>... sources) {
+    public LogCapture(Class<?>... sources) {
         loggers = java.util.Arrays.stream(sources).map(c -> (Logger) LoggerFactory.getLogger(c)).toList();
         setContext(loggers.get(0).getLoggerContext());
         start();
@@ -28,7 +28,7 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
     }
 
     /** Formatted messages logged at {@code level}. */
-    List<String> messages(Level level) {
+    public List<String> messages(Level level) {
         return events.stream().filter(e -> e.getLevel() == level)
                 .map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
     }
