@@ -51,9 +51,10 @@ class BenchmarkCommandTest {
     void smallRunPrintsEveryFigureAndRemovesItsFiles() throws Exception {
         Result r = capture(() -> BlockmirrorCommand.execute("benchmark", "--dir", dir.toString(), "--size", "16M",
                 "--backlog", "8M", "--block", "256K", "--queue-depth", "4", "--connections", "2"));
-        assertEquals(0, r.exit(), r.out() + r.err());
-        for (String line : new String[] {"raw: sequential writes", "mirrored async n=2", "drain tail",
-                "remote copy byte-for-byte identical", "ratio mirrored / raw", "ratio mirrored / (raw/3)"}) {
+        assertEquals(0, r.exit(), "exit 0: no write failed and both remote copies are identical\n" + r.out() + r.err());
+        for (String line : new String[] {"raw: sequential writes", "mirrored async n=2, direct loopback TCP",
+                "mirrored async n=2, through the link simulator", "drain tail", "remote copy byte-for-byte identical",
+                "raw/3 (each host byte written 3 times", "mirrored/raw", "mirrored/(raw/3)"}) {
             assertTrue(r.out().contains(line), "missing '" + line + "' in:\n" + r.out());
         }
         assertTrue(r.out().matches("(?s).*\\n1 .*\\n2 .*"), "a drain row for n=1 and n=2:\n" + r.out());
