@@ -1,10 +1,13 @@
 package org.blockmirror.cli;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -351,6 +354,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     /**
      * Formats the journal over an allocated file before the local unit first opens it, so the
      * measured lap does not pay for block allocation (the volumes are allocated the same way).
+     * The journal options are the ones {@code LocalDaemon} opens it with (label, record size).
      */
     private static void preformatJournal(LoopbackPair pair) throws IOException {
         LocalConfig config;
@@ -366,8 +370,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     }
 
     private static void preallocate(Path file, long bytes) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
             for (long pos = 0; pos < bytes; pos += zeros.capacity()) {
                 zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - pos));
@@ -462,7 +465,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     /** The system's 1-minute load average: the machine may be shared, and it shows. */
     private static double loadAverage() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     private static void say(String line) {
