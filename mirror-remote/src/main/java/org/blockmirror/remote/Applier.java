@@ -101,7 +101,9 @@ final class Applier implements AutoCloseable {
                         pendingDuplicateAcks.add(w);
                     }
                 }
-                case ALREADY_BUFFERED -> w.release(); // a resend of a write still waiting its turn
+                // A resend of a write still waiting its turn, from a newer session: keep the
+                // resend, so the ACK goes to the live connection, not to the closed one.
+                case ALREADY_BUFFERED -> reorder.replace(w.seq(), w, w.sizeBytes()).release();
                 case OVERFLOW -> {
                     w.release();
                     return false;

@@ -43,6 +43,23 @@ final class ReorderBuffer<T> {
         return Offer.ACCEPTED;
     }
 
+    /**
+     * Puts {@code item} in the place of the held record {@code seq} (after
+     * {@link Offer#ALREADY_BUFFERED}).
+     *
+     * @return the record it replaces
+     * @throws IllegalStateException if {@code seq} is not held
+     */
+    T replace(long seq, T item, long bytes) {
+        Held<T> old = held.get(seq);
+        if (old == null) {
+            throw new IllegalStateException("seq " + seq + " is not held");
+        }
+        held.put(seq, new Held<>(item, bytes));
+        heldBytes += bytes - old.bytes();
+        return old.item();
+    }
+
     /** The record with the next sequence number, or null while it has not arrived. */
     T pollNext() {
         Held<T> h = held.remove(nextSeq);

@@ -54,6 +54,19 @@ class ReorderBufferTest {
     }
 
     @Test
+    void aHeldRecordCanBeReplacedByItsResend() {
+        ReorderBuffer<String> buf = new ReorderBuffer<>(1000, 1);
+        assertEquals(ReorderBuffer.Offer.ACCEPTED, buf.offer(2, "first", 10));
+        assertEquals(ReorderBuffer.Offer.ALREADY_BUFFERED, buf.offer(2, "resend", 10));
+        assertEquals("first", buf.replace(2, "resend", 10));
+        assertEquals(10, buf.heldBytes());
+        buf.offer(1, "one", 10);
+        assertEquals("one", buf.pollNext());
+        assertEquals("resend", buf.pollNext());
+        assertEquals(0, buf.heldBytes());
+    }
+
+    @Test
     void rewindLetsAFailedRecordBeOfferedAgain() {
         ReorderBuffer<String> buf = new ReorderBuffer<>(1000, 1);
         buf.offer(1, "x", 10);
