@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,8 @@ class CrashRecoveryTest {
     /** Paces the child: enough to keep ~16 writes in flight, little enough not to fill the journal. */
     private static final long WRITE_RATE = 6L << 20;
     private static final long SIGKILL_EXIT = 128 + 9;
+    /** Longer than a local restart takes: the remote does not notice the crash. */
+    private static final long REMOTE_PATIENT_TIMEOUT_MS = 2000;
 
     /** The newest acknowledged write of every block, fed by the children's ACK lines. */
     private static final class AckLog {
@@ -180,6 +183,14 @@ class CrashRecoveryTest {
             int cutFor = 0; // iterations the link has been cut
             int syncRuns = 0;
             for (int i = 0; i < ITERATIONS; i++) {
+                if (i == ITERATIONS / 2) {
+                    // Second half: the remote (restarted, which it must survive too) waits longer
+                    // for heartbeats than the local unit takes to restart, so it keeps the link UP
+                    // and its state (writes held out of order) across local crashes.
+                    pair.stopRemote();
+                    setRemoteHeartbeatTimeout(pair, REMOTE_PATIENT_TIMEOUT_MS);
+                    pair.startRemote();
+                }
                 // the operator may change the ack mode between restarts; both must keep every ACK
                 boolean sync = random.nextBoolean();
                 setAckMode(pair, sync ? "sync" : "async");
@@ -279,10 +290,20 @@ class CrashRecoveryTest {
     }
 
     private static void setAckMode(LoopbackPair pair, String mode) throws IOException {
-        String conf = Files.readString(pair.localConfig());
-        String changed = conf.replaceAll("(?m)^ack\\.mode = .*$", "ack.mode = " + mode);
-        assertTrue(changed.contains("ack.mode = " + mode), "no ack.mode line in " + pair.localConfig());
-        Files.writeString(pair.localConfig(), changed);
+        setConfig(pair.localConfig(), "ack.mode", mode);
+    }
+
+    private static void setRemoteHeartbeatTimeout(LoopbackPair pair, long millis) throws IOException {
+        setConfig(pair.remoteConfig(), "heartbeat.timeout-ms", Long.toString(millis));
+    }
+
+    /** Replaces the line of {@code key} in a configuration file LoopbackPair wrote. */
+    private static void setConfig(Path conf, String key, String value) throws IOException {
+        String text = Files.readString(conf);
+        String line = key + " = " + value;
+        String changed = text.replaceAll("(?m)^" + Pattern.quote(key) + " = .*$", line);
+        assertTrue(changed.contains(line), "no " + key + " line in " + conf);
+        Files.writeString(conf, changed);
     }
 
     private static void toggle(LoopbackPair pair) {
