@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * keeping at most the window's worth of bytes unacknowledged. ACKs free journal space. When
  * anything fails — a connection, a NAK, the heartbeat — the session ends and a new one starts
  * after the back-off, resending from what the remote has applied (the seed's replay). The
- * journal is the queue: nothing is held in memory that is not also on disk.
+ * journal is the queue: nothing is held in memory that is not also on disk. ACKs go to the
+ * {@link WritePipeline}, which frees journal space (only once the local volume has the
+ * records as well).
  */
 public final class Replicator implements LinkListener, AutoCloseable {
 
@@ -490,8 +492,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         }
         blocksAcked.addAndGet(newlyAckedBlocks);
         if (seq > 0) {
-            journal.release(seq);
-            pipeline.onRemoteAck(seq);
+            pipeline.onRemoteAck(seq); // releases the journal once the local volume has the records too
         }
     }
 
