@@ -3,6 +3,7 @@ package org.blockmirror.config;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.blockmirror.alert.AlertConfig;
 import org.blockmirror.heartbeat.HeartbeatSettings;
 
 /**
@@ -18,6 +19,7 @@ import org.blockmirror.heartbeat.HeartbeatSettings;
  * @param controlSocket   the local-only control endpoint
  * @param heartbeatListen UDP address heartbeats are received on
  * @param heartbeatPeer   UDP address heartbeats are sent to
+ * @param alert           the alert hook
  */
 public record CommonConfig(
         String volumeId,
@@ -33,7 +35,8 @@ public record CommonConfig(
         long heartbeatTimeoutMs,
         long heartbeatProbationMs,
         long heartbeatProbationGapMs,
-        int maxFrameBytes) {
+        int maxFrameBytes,
+        AlertConfig alert) {
 
     public static final long MAX_VOLUME_BYTES = 1L << 50;
 
@@ -72,6 +75,6 @@ public record CommonConfig(
         }
         int maxFrame = (int) r.size("transport.max-frame-bytes", 16L << 20, 64L << 10, 1L << 30);
         return new CommonConfig(volumeId, volumePath, blockSize, volumeSize, unitId, stateDir, controlSocket,
-                hbListen, hbPeer, interval, timeout, probation, gap, maxFrame);
+                hbListen, hbPeer, interval, timeout, probation, gap, maxFrame, AlertConfig.read(r));
     }
 }

@@ -14,9 +14,11 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
 
     private final List<Logger> loggers;
     private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
+    private final List<Level> savedLevels;
 
     public LogCapture(Class<?>... sources) {
         loggers = java.util.Arrays.stream(sources).map(c -> (Logger) LoggerFactory.getLogger(c)).toList();
+        savedLevels = loggers.stream().map(Logger::getLevel).collect(Collectors.toList());
         setContext(loggers.get(0).getLoggerContext());
         start();
         loggers.forEach(l -> l.addAppender(this));
@@ -33,8 +35,17 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
                 .map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
     }
 
+    /** Also captures (and prints) INFO of the sources, whatever the test configuration's level; undone on close. */
+    public LogCapture withInfo() {
+        loggers.forEach(l -> l.setLevel(Level.INFO));
+        return this;
+    }
+
     @Override
     public void close() {
+        for (int i = 0; i < loggers.size(); i++) {
+            loggers.get(i).setLevel(savedLevels.get(i));
+        }
         loggers.forEach(l -> l.detachAppender(this));
         stop();
     }
