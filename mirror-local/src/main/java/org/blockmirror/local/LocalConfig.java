@@ -6,6 +6,7 @@ import org.blockmirror.config.CommonConfig;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.config.ConfigFile;
 import org.blockmirror.config.ConfigReader;
+import org.blockmirror.schedule.SendWindows;
 
 /**
  * Configuration of the local unit (the one the host writes to). Every key and its range is
@@ -24,9 +25,14 @@ public record LocalConfig(
         long reconnectBackoffMs,
         long handshakeTimeoutMs,
         int maxRecordBytes,
-        long maxBatchBytes) {
+        long maxBatchBytes,
+        int journalHighWaterPercent,
+        long rateLimitBytesPerSecond,
+        SendWindows sendBlackout) {
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7790;
+    /** Smallest non-zero transport.rate-limit, bytes per second. */
+    public static final long MIN_RATE_LIMIT = 64L << 10;
 
     public static LocalConfig load(Path file) throws ConfigException {
         return parse(ConfigFile.read(file));
@@ -49,8 +55,18 @@ public record LocalConfig(
         int maxRecord = (int) Math.min(4L << 20, common.maxFrameBytes() - 4096L);
         r.check(journalSize >= 16L * maxRecord, "journal.size",
                 "must hold at least 16 records of " + ConfigReader.formatSize(maxRecord));
+        int highWater = r.intInRange("journal.high-water-percent", 80, 1, 100);
+        long rateLimit = r.size("transport.rate-limit", 0, 0, 1L << 40);
+        r.check(rateLimit == 0 || rateLimit >= MIN_RATE_LIMIT, "transport.rate-limit",
+                "must be 0 (unlimited) or at least " + ConfigReader.formatSize(MIN_RATE_LIMIT) + " per second");
+        SendWindows blackout = SendWindows.none();
+        try {
+            blackout = SendWindows.parse(r.string("transport.send-blackout", ""));
+        } catch (IllegalArgumentException e) {
+            r.check(false, "transport.send-blackout", e.getMessage());
+        }
         r.finish();
         return new LocalConfig(common, remote, connections, journal, journalSize, fullTimeout, ackMode, syncTimeout,
-                window, backoff, handshake, maxRecord, batch);
+                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout);
     }
 }

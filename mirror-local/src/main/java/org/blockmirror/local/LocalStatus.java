@@ -1,6 +1,7 @@
 package org.blockmirror.local;
 
 import java.util.List;
+import org.blockmirror.alert.Alert;
 
 /**
  * What {@code blockmirror status} shows for a local unit (serialised to JSON as is).
@@ -20,21 +21,30 @@ public record LocalStatus(
         Blocks blocks,
         long lagRecords,
         long lagBytes,
-        List<String> alerts) {
+        List<Alert> alerts) {
 
     /** The heartbeat link to the peer. */
     public record Link(String state, long millisInState, Long lastHeardMillisAgo, Long probationRemainingMillis,
                        String peer, long heartbeatsSent, long heartbeatsReceived) {
     }
 
-    /** The n-connection session to the remote. */
+    /**
+     * The n-connection session to the remote.
+     *
+     * @param schedule                "open", or "blackout" while a send-blackout window holds sending back
+     * @param sendingResumesAt        end of the current blackout (ISO-8601 with offset), or null
+     * @param rateLimitBytesPerSecond transport.rate-limit (0: unlimited)
+     * @param sendBlackout            the configured blackout windows ("none" if none)
+     */
     public record Replication(String phase, int connectionsUp, int connectionsConfigured, long sentSeq, long ackedSeq,
-                              long sessionsOpened, long naks, String lastError) {
+                              long sessionsOpened, long naks, String lastError, String schedule,
+                              String sendingResumesAt, long rateLimitBytesPerSecond, String sendBlackout) {
     }
 
     /** The on-disk circular queue. */
     public record Journal(String path, long capacityBytes, long usedBytes, long freeBytes, double usedPercent,
-                          long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch) {
+                          long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch,
+                          int highWaterPercent) {
     }
 
     /** Host blocks written locally, sent to and acknowledged by the remote. */

@@ -40,6 +40,7 @@ import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
 import org.blockmirror.protocol.Write;
+import org.blockmirror.schedule.SendSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     /** Where the replicator is, for status and logs. */
-    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, BACKING_OFF, STOPPED }
+    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE, BACKING_OFF, STOPPED }
 
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     private static final int FLUSH_EVERY = 64;
@@ -84,6 +85,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final LongSupplier sessionIds;
     /** The seed's connection array: the heartbeat closes every registered connection on DOWN. */
     private final ConnectionArray connectionArray;
+    /** Send windows and rate limit (SPEC F24): the journal absorbs what they hold back. */
+    private final SendSchedule schedule;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -109,6 +112,17 @@ public final class Replicator implements LinkListener, AutoCloseable {
      */
     public Replicator(Journal journal, WritePipeline pipeline, Settings settings, Identity identity,
                       EventLoopGroup group, LongSupplier sessionIds, ConnectionArray connectionArray) {
+        this(journal, pipeline, settings, identity, group, sessionIds, connectionArray, SendSchedule.unlimited());
+    }
+
+    /**
+     * @param sessionIds source of session ids (random in production; injectable for tests)
+     * @param schedule   when records may be sent and how fast
+     */
+    public Replicator(Journal journal, WritePipeline pipeline, Settings settings, Identity identity,
+                      EventLoopGroup group, LongSupplier sessionIds, ConnectionArray connectionArray,
+                      SendSchedule schedule) {
+        this.schedule = schedule;
         this.journal = journal;
         this.pipeline = pipeline;
         this.settings = settings;
@@ -358,6 +372,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
             if (!awaitWritable(s, ch)) {
                 break;
             }
+            if (!awaitSchedule(s, rec.data().remaining())) {
+                break;
+            }
             sendRecord(s, ch, rec);
             if (++unflushed >= FLUSH_EVERY) {
                 s.channels.forEach(Channel::flush);
@@ -424,6 +441,42 @@ public final class Replicator implements LinkListener, AutoCloseable {
             return false;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Holds the next record back while the schedule says so: during a blackout window (the
+     * session stays open, the journal absorbs the writes) or until the rate limit allows it.
+     */
+    private boolean awaitSchedule(ReplicationSession s, long bytes) {
+        if (schedule.permit(bytes) == 0) {
+            return s.isOpen();
+        }
+        s.channels.forEach(Channel::flush); // what is already written goes out now
+        Phase before = phase;
+        boolean paused = false;
+        lock.lock();
+        try {
+            long wait;
+            while (s.isOpen() && !closed && (wait = schedule.permit(bytes)) > 0) {
+                if (!paused && schedule.inBlackout()) {
+                    paused = true;
+                    phase = Phase.PAUSED_BY_SCHEDULE;
+                    log.info("send blackout ({}): holding writes in the journal until {}", schedule.blackout(),
+                            schedule.resumesAt());
+                }
+                changed.awaitNanos(Math.min(wait, SendSchedule.BLACKOUT_RECHECK_NANOS));
+            }
+            return s.isOpen() && !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+            if (paused) {
+                phase = before;
+                log.info("send blackout over: sending resumes");
+            }
         }
     }
 
@@ -585,6 +638,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    public SendSchedule schedule() {
+        return schedule;
     }
 
     public int connectionsConfigured() {

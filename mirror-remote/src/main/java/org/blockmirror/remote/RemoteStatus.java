@@ -1,6 +1,7 @@
 package org.blockmirror.remote;
 
 import java.util.List;
+import org.blockmirror.alert.Alert;
 
 /** What {@code blockmirror status} shows for a remote unit (serialised to JSON as is). */
 public record RemoteStatus(
@@ -16,7 +17,7 @@ public record RemoteStatus(
         long blocksApplied,
         long reorderBufferedBytes,
         long applyFailures,
-        List<String> alerts) {
+        List<Alert> alerts) {
 
     /** The heartbeat link to the peer. */
     public record Link(String state, long millisInState, Long lastHeardMillisAgo, Long probationRemainingMillis,
