@@ -692,7 +692,7 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             return new JournalStats(regionSize, headPosition - persistedTailPosition, headSeq - tailSeq, tailSeq,
-                    persistedTailSeq, headSeq, durableSeq, full, epoch);
+                    persistedTailSeq, headSeq, durableSeq, full, epoch, headPosition - tailPosition);
         } finally {
             lock.unlock();
         }

@@ -58,8 +58,8 @@ final class LocalAlerts implements LinkListener {
         center.set(AlertKind.JOURNAL_FULL, js.full() || pipeline.journalFullAlert(),
                 "journal full: new host writes wait up to " + config.journalFullTimeoutMs()
                         + " ms for space, then fail");
-        double used = js.capacityBytes() == 0 ? 0 : 100.0 * js.usedBytes() / js.capacityBytes();
-        String usage = String.format(Locale.ROOT, "journal %.1f%% used (high-water mark %d%%)", used,
+        double used = js.capacityBytes() == 0 ? 0 : 100.0 * js.unreleasedBytes() / js.capacityBytes();
+        String usage = String.format(Locale.ROOT, "journal %.1f%% unacknowledged (high-water mark %d%%)", used,
                 highWater.percent());
         if (highWater.update(used)) {
             center.raise(AlertKind.JOURNAL_HIGH_WATER, usage);

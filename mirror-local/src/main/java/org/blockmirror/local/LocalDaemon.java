@@ -259,7 +259,7 @@ public final class LocalDaemon implements AutoCloseable {
                 new LocalStatus.Journal(journal.path().toString(), js.capacityBytes(), js.usedBytes(), free,
                         js.capacityBytes() == 0 ? 0 : Math.round(1000.0 * js.usedBytes() / js.capacityBytes()) / 10.0,
                         js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch(),
-                        config.journalHighWaterPercent()),
+                        js.unreleasedBytes(), config.journalHighWaterPercent()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
                 Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active());

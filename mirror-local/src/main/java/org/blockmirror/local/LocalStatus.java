@@ -41,10 +41,16 @@ public record LocalStatus(
                               String sendingResumesAt, long rateLimitBytesPerSecond, String sendBlackout) {
     }
 
-    /** The on-disk circular queue. */
+    /**
+     * The on-disk circular queue.
+     *
+     * @param usedBytes        space not reusable yet (released records count until the next tail checkpoint)
+     * @param unreleasedBytes  records the remote has not acknowledged yet; compared with the high-water mark
+     * @param highWaterPercent journal.high-water-percent
+     */
     public record Journal(String path, long capacityBytes, long usedBytes, long freeBytes, double usedPercent,
                           long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch,
-                          int highWaterPercent) {
+                          long unreleasedBytes, int highWaterPercent) {
     }
 
     /** Host blocks written locally, sent to and acknowledged by the remote. */
