@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -40,6 +43,19 @@ class AlertHookPairTest {
                 + "echo \"$1 $2 $3 $BLOCKMIRROR_ROLE $BLOCKMIRROR_EVENT $BLOCKMIRROR_STATE\" >> " + log + "\n");
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
         return p;
+    }
+
+    /** What {@code blockmirror status --config F} prints. */
+    private static synchronized String statusText(Path config) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(0, BlockmirrorCommand.execute("status", "--config", config.toString()));
+        } finally {
+            System.setOut(old);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** The hook's lines about {@code kind}, without other alerts that may come and go. */
@@ -85,6 +101,9 @@ class AlertHookPairTest {
             assertTrue(Math.abs(System.currentTimeMillis() - since) < 60_000, "sinceMillis " + since);
             assertEquals(List.of(AlertKind.LINK_DOWN),
                     pair.remote().status().alerts().stream().map(a -> a.kind()).toList());
+            String text = statusText(pair.localConfig());
+            String expected = "- LINK_DOWN since " + Instant.ofEpochMilli(since) + ": " + s.alerts().get(0).message();
+            assertTrue(text.lines().anyMatch(l -> l.strip().equals(expected)), "no line\n" + expected + "\nin\n" + text);
 
             pair.link().restore();
             await("the local hook ran for the cleared LINK_DOWN", 15_000, () -> lines(localLog, AlertKind.LINK_DOWN)
