@@ -475,7 +475,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
             lock.unlock();
             if (paused) {
                 phase = before;
-                log.info("send blackout over: sending resumes");
+                if (s.isOpen()) {
+                    log.info("send blackout over: sending resumes");
+                }
             }
         }
     }
