@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -42,6 +43,8 @@ public final class Journal implements AutoCloseable {
 
     /** Superblock copies first, then the record region. */
     static final long REGION_OFFSET = (long) Superblock.COPIES * Superblock.SIZE;
+    /** The data of a TRIM record. */
+    private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
     /** A full journal clears its alert once usage drops below this fraction. */
     private static final double FULL_CLEAR_FRACTION = 0.9;
     /** Longest single wait for space, so an injected clock's deadline is noticed. */
@@ -598,8 +601,11 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Reads and verifies record {@code seq}; null if it is not durable yet. */
-    JournalRecord readRecord(long seq) throws IOException {
+    /**
+     * Reads and verifies record {@code seq}; null if it is not durable yet. See
+     * {@link JournalReader#next(IntFunction)} for {@code dataBuffers}.
+     */
+    JournalRecord readRecord(long seq, ByteBuffer headerBytes, IntFunction<ByteBuffer> dataBuffers) throws IOException {
         long position;
         lock.lock();
         try {
@@ -618,8 +624,7 @@ public final class Journal implements AutoCloseable {
             lock.unlock();
         }
         long fileOffset = regionOffset + position % regionSize;
-        ByteBuffer headerBytes = ByteBuffer.allocate(RecordHeader.SIZE);
-        file.read(fileOffset, headerBytes);
+        file.read(fileOffset, headerBytes.clear());
         RecordHeader h;
         try {
             h = RecordHeader.decode(headerBytes.flip(), journalId);
@@ -635,10 +640,16 @@ public final class Journal implements AutoCloseable {
             throw new JournalCorruptionException(seq, "journal " + path + ": record seq " + seq + " at file offset "
                     + fileOffset + " is corrupt: " + e.getMessage());
         }
-        ByteBuffer data = ByteBuffer.allocate(h.dataLength());
+        ByteBuffer data = NO_DATA;
         if (h.dataLength() > 0) {
+            data = dataBuffers.apply(h.dataLength());
+            if (data.remaining() != h.dataLength()) {
+                throw new IllegalArgumentException("a buffer for " + h.dataLength() + " bytes of record data has "
+                        + data.remaining() + " bytes remaining");
+            }
+            int start = data.position();
             file.read(fileOffset + RecordHeader.SIZE, data);
-            data.flip();
+            data.position(start);
             CRC32C crc = new CRC32C();
             crc.update(data.duplicate());
             int actual = (int) crc.getValue();
@@ -650,7 +661,7 @@ public final class Journal implements AutoCloseable {
             }
         }
         return new JournalRecord(seq, h.epoch(), h.timestampMillis(), h.type(), h.lba(), h.blockCount(),
-                h.dataCrc32c(), data, fileOffset);
+                h.dataCrc32c(), h.dataLength(), data, fileOffset);
     }
 
     /** A record released and reused while it was being read is the reader's lag, not disk corruption. */

@@ -1,6 +1,7 @@
 package org.blockmirror.local;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -87,6 +88,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final ConnectionArray connectionArray;
     /** Send windows and rate limit (SPEC F24): the journal absorbs what they hold back. */
     private final SendSchedule schedule;
+    /** Record data is read into these and sent from them without a copy. */
+    private final RecordBuffers recordBuffers = new RecordBuffers(ByteBufAllocator.DEFAULT);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -351,7 +354,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         JournalReader reader = journal.reader(from);
         int unflushed = 0;
         while (s.isOpen()) {
-            JournalRecord rec = reader.next();
+            JournalRecord rec = reader.next(recordBuffers);
             if (rec == null) {
                 if (unflushed > 0) {
                     s.channels.forEach(Channel::flush);
@@ -386,7 +389,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private void sendRecord(ReplicationSession s, Channel ch, JournalRecord rec) {
         Write write = new Write(rec.seq(), rec.timestampMillis(),
                 isTrim(rec) ? RecordType.TRIM : RecordType.WRITE, rec.lba(), rec.blockCount(), rec.dataCrc32c(),
-                isTrim(rec) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(rec.data()));
+                isTrim(rec) ? Unpooled.EMPTY_BUFFER : recordBuffers.take(rec.dataLength()));
         lock.lock();
         try {
             inflight.add(new long[] {rec.seq(), rec.data().remaining(), rec.blockCount()});
@@ -515,6 +518,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
 
     private void endSession(ReplicationSession s) {
         unregister(s);
+        recordBuffers.discardUntaken(); // a record read but not sent when the session ended
         lock.lock();
         try {
             if (session == s) {
