@@ -213,7 +213,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         awaitStreaming(pair, connections);
         SequentialWriter writer = new SequentialWriter(pair.local().device(), queueDepth, payloads);
         // warm-up, not measured: the JIT compiles the write path here rather than during the run
-        writer.write(0, Math.max(block, Math.min(size / 8, 128L << 20)));
+        writer.write(0, Math.max(block, Math.min(size / 2, 512L << 20)));
         if (!pair.local().awaitDrained(600, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the journal did not drain within 600 s after the warm-up");
         }
