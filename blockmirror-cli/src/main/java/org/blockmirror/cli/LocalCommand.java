@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.local.LocalConfig;
 import org.blockmirror.local.LocalDaemon;
+import org.blockmirror.tcmu.TcmuFrontEnd;
 import org.blockmirror.time.MonotonicClock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +35,8 @@ final class LocalCommand implements Callable<Integer> {
         }
         LocalDaemon daemon;
         try {
-            daemon = LocalDaemon.start(cfg, MonotonicClock.system(), new SecureRandom(), formatJournal);
+            daemon = LocalDaemon.start(cfg, MonotonicClock.system(), new SecureRandom(), formatJournal,
+                    TcmuFrontEnd.factory());
         } catch (IOException | RuntimeException e) {
             System.err.println("blockmirror local: cannot start: " + e.getMessage());
             return BlockmirrorCommand.EXIT_FAILURE;

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.remote.RemoteConfig;
 import org.blockmirror.remote.RemoteDaemon;
+import org.blockmirror.tcmu.TcmuFrontEnd;
 import org.blockmirror.time.MonotonicClock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +32,7 @@ final class RemoteCommand implements Callable<Integer> {
         }
         RemoteDaemon daemon;
         try {
-            daemon = RemoteDaemon.start(cfg, MonotonicClock.system(), new SecureRandom());
+            daemon = RemoteDaemon.start(cfg, MonotonicClock.system(), new SecureRandom(), TcmuFrontEnd.factory());
         } catch (IOException | RuntimeException e) {
             System.err.println("blockmirror remote: cannot start: " + e.getMessage());
             return BlockmirrorCommand.EXIT_FAILURE;

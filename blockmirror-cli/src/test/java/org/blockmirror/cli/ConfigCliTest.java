@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.blockmirror.Version;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -183,6 +184,37 @@ class ConfigCliTest {
         r = run("remote", "--config", remote.toString());
         assertEquals(BlockmirrorCommand.EXIT_FAILURE, r.exit(), r.err());
         assertLines(r.err(), List.of("blockmirror remote: cannot start: volume " + missingVolume + " does not exist"));
+        assertNoStackTrace(r);
+    }
+
+    @Test
+    void aFrontEndOnAKernelWithoutLioStopsTheDaemonNamingWhatIsMissing() throws Exception {
+        Assumptions.assumeFalse(Files.isDirectory(Path.of("/sys/kernel/config/target")),
+                "this machine has LIO; the real-kernel path is tested by scripts/vm/kernel-tests.sh");
+        Path volume = dir.resolve("fe.vol");
+        Files.write(volume, new byte[1 << 20]);
+        int hbPort;
+        try (java.net.DatagramSocket free = new java.net.DatagramSocket(0)) {
+            hbPort = free.getLocalPort();
+        }
+        Path local = write("local-fe.conf",
+                "volume.id = vol1",
+                "volume.path = " + volume,
+                "state.dir = " + dir.resolve("local-state"),
+                "control.socket = " + dir.resolve("local.sock"),
+                "journal.path = " + dir.resolve("journal"),
+                "journal.size = 64M",
+                "remote.address = 127.0.0.1:7789",
+                "heartbeat.listen = 127.0.0.1:" + hbPort,
+                "heartbeat.peer = 127.0.0.1:7791",
+                "frontend = loopback");
+        Run r = run("local", "--config", local.toString());
+        assertEquals(BlockmirrorCommand.EXIT_FAILURE, r.exit(), r.err());
+        String expected = Files.isDirectory(Path.of("/sys/kernel/config"))
+                ? "blockmirror local: cannot start: LIO is not available: /sys/kernel/config/target does not exist"
+                : "blockmirror local: cannot start: the kernel has no configfs (/sys/kernel/config does not exist); "
+                        + "the SCSI front end needs configfs, LIO (target_core_mod) and TCMU (target_core_user)";
+        assertTrue(r.err().strip().startsWith(expected), r.err());
         assertNoStackTrace(r);
     }
 

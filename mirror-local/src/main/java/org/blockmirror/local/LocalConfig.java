@@ -7,6 +7,7 @@ import org.blockmirror.config.ConfigException;
 import org.blockmirror.config.ConfigFile;
 import org.blockmirror.config.ConfigReader;
 import org.blockmirror.schedule.SendWindows;
+import org.blockmirror.frontend.FrontEndConfig;
 
 /**
  * Configuration of the local unit (the one the host writes to). Every key and its range is
@@ -28,7 +29,9 @@ public record LocalConfig(
         long maxBatchBytes,
         int journalHighWaterPercent,
         long rateLimitBytesPerSecond,
-        SendWindows sendBlackout) {
+        SendWindows sendBlackout,
+
+        FrontEndConfig frontEnd) {
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7790;
     /** Smallest non-zero transport.rate-limit, bytes per second. */
@@ -65,8 +68,11 @@ public record LocalConfig(
         } catch (IllegalArgumentException e) {
             r.check(false, "transport.send-blackout", e.getMessage());
         }
+        // A SCSI transfer fits one journal record (larger writes would be split anyway).
+        FrontEndConfig frontEnd = FrontEndConfig.read(r, FrontEndConfig.defaultName(common.volumeId(), ""),
+                common.blockSize(), maxRecord);
         r.finish();
         return new LocalConfig(common, remote, connections, journal, journalSize, fullTimeout, ackMode, syncTimeout,
-                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout);
+                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout, frontEnd);
     }
 }

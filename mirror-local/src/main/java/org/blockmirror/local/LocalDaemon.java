@@ -21,6 +21,8 @@ import org.blockmirror.alert.AlertListener;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.config.CommonConfig;
 import org.blockmirror.control.ControlServer;
+import org.blockmirror.frontend.FrontEnd;
+import org.blockmirror.frontend.FrontEndFactory;
 import org.blockmirror.heartbeat.ConnectionArray;
 import org.blockmirror.heartbeat.HeartbeatService;
 import org.blockmirror.heartbeat.HeartbeatSettings;
@@ -61,11 +63,12 @@ public final class LocalDaemon implements AutoCloseable {
     private final ControlServer control;
     private final AlertCenter alerts;
     private final AlertListener alertHook;
+    private final FrontEnd frontEnd; // null: frontend = none
 
     private LocalDaemon(LocalConfig config, UUID unitId, Volume volume, Journal journal, WritePipeline pipeline,
                         EventLoopGroup transportGroup, Replicator replicator, ConnectionArray connections,
                         HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control,
-                        AlertCenter alerts, AlertListener alertHook) {
+                        AlertCenter alerts, AlertListener alertHook, FrontEnd frontEnd) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -79,6 +82,7 @@ public final class LocalDaemon implements AutoCloseable {
         this.control = control;
         this.alerts = alerts;
         this.alertHook = alertHook;
+        this.frontEnd = frontEnd;
     }
 
     /**
@@ -89,7 +93,7 @@ public final class LocalDaemon implements AutoCloseable {
      */
     public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Random random, boolean formatJournal)
             throws IOException {
-        return start(config, clock, Clock.systemDefaultZone(), random, formatJournal);
+        return start(config, clock, Clock.systemDefaultZone(), random, formatJournal, FrontEndFactory.UNAVAILABLE);
     }
 
     /**
@@ -97,6 +101,24 @@ public final class LocalDaemon implements AutoCloseable {
      */
     public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
                                     boolean formatJournal) throws IOException {
+        return start(config, clock, timeOfDay, random, formatJournal, FrontEndFactory.UNAVAILABLE);
+    }
+
+    /** As {@link #start(LocalConfig, MonotonicClock, Random, boolean)}, with a front end. */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Random random, boolean formatJournal,
+                                    FrontEndFactory frontEnds) throws IOException {
+        return start(config, clock, Clock.systemDefaultZone(), random, formatJournal, frontEnds);
+    }
+
+    /**
+     * Starts the local unit. When {@code frontend} is not none, the front end is started last
+     * (the host sees the disk only once every write it sends can be journalled and mirrored)
+     * and closed first.
+     *
+     * @param timeOfDay wall-clock time and zone the send-blackout windows are read in
+     */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
+                                    boolean formatJournal, FrontEndFactory frontEnds) throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
@@ -154,11 +176,17 @@ public final class LocalDaemon implements AutoCloseable {
             timers.scheduleWithFixedDelay(alertSources::check, 200, 200, TimeUnit.MILLISECONDS);
             opened.add(timers::shutdownNow);
 
+            FrontEnd frontEnd = null;
+            if (config.frontEnd().enabled()) {
+                frontEnd = frontEnds.start(config.frontEnd(), c.volumeId(), pipeline);
+                opened.add(frontEnd);
+            }
+
             LocalDaemon[] self = new LocalDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(),
                     Map.of("status", args -> self[0].status()));
             self[0] = new LocalDaemon(config, unitId, volume, journal, pipeline, group, replicator, connections,
-                    heartbeats, timers, control, alerts, alertHook);
+                    heartbeats, timers, control, alerts, alertHook, frontEnd);
             log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
                             + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
                     volume.describe(), config.remoteAddress().getHostString() + ":" + config.remoteAddress().getPort(),
@@ -262,6 +290,7 @@ public final class LocalDaemon implements AutoCloseable {
                         js.unreleasedBytes(), config.journalHighWaterPercent()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
+                frontEnd == null ? null : frontEnd.status(),
                 Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active());
     }
 
@@ -280,6 +309,13 @@ public final class LocalDaemon implements AutoCloseable {
     @Override
     public void close() {
         control.close();
+        if (frontEnd != null) {
+            try {
+                frontEnd.close(); // the host loses the disk before anything it writes to goes away
+            } catch (Exception e) {
+                log.warn("error while removing the front end: {}", e.toString());
+            }
+        }
         // listed in opening order; closed in reverse
         closeAll(List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, journal, pipeline,
                 () -> transportGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),

@@ -2,10 +2,12 @@ package org.blockmirror.local;
 
 import java.util.List;
 import org.blockmirror.alert.Alert;
+import org.blockmirror.frontend.FrontEndStatus;
 
 /**
  * What {@code blockmirror status} shows for a local unit (serialised to JSON as is).
  *
+ * @param frontEnd   the disk shown to the host, or null when {@code frontend = none}
  * @param lagRecords journal records the remote has not acknowledged yet
  * @param lagBytes   journal bytes they occupy
  */
@@ -19,6 +21,7 @@ public record LocalStatus(
         Replication replication,
         Journal journal,
         Blocks blocks,
+        FrontEndStatus frontEnd,
         long lagRecords,
         long lagBytes,
         List<Alert> alerts) {

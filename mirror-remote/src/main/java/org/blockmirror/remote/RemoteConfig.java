@@ -6,9 +6,11 @@ import org.blockmirror.config.CommonConfig;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.config.ConfigFile;
 import org.blockmirror.config.ConfigReader;
+import org.blockmirror.frontend.FrontEndConfig;
 
 /** Configuration of the remote unit (the one receiving the mirror); see docs/configuration.md. */
-public record RemoteConfig(CommonConfig common, InetSocketAddress listenAddress, long reorderWindowBytes) {
+public record RemoteConfig(CommonConfig common, InetSocketAddress listenAddress, long reorderWindowBytes,
+                           FrontEndConfig frontEnd) {
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7791;
     public static final int DEFAULT_PORT = 7789;
@@ -24,7 +26,10 @@ public record RemoteConfig(CommonConfig common, InetSocketAddress listenAddress,
         long window = r.size("apply.reorder-window-bytes", 256L << 20, 1L << 20, 16L << 30);
         r.check(window >= common.maxFrameBytes(), "apply.reorder-window-bytes",
                 "must be at least transport.max-frame-bytes (" + common.maxFrameBytes() + ")");
+        // The standby disk (F10); same transfer limit as the local unit's journal records.
+        FrontEndConfig frontEnd = FrontEndConfig.read(r, FrontEndConfig.defaultName(common.volumeId(), "-standby"),
+                common.blockSize(), Math.min(4L << 20, common.maxFrameBytes() - 4096L));
         r.finish();
-        return new RemoteConfig(common, listen, window);
+        return new RemoteConfig(common, listen, window, frontEnd);
     }
 }

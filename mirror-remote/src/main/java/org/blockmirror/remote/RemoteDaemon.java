@@ -24,6 +24,8 @@ import org.blockmirror.alert.AlertHook;
 import org.blockmirror.alert.AlertListener;
 import org.blockmirror.config.CommonConfig;
 import org.blockmirror.control.ControlServer;
+import org.blockmirror.frontend.FrontEnd;
+import org.blockmirror.frontend.FrontEndFactory;
 import org.blockmirror.heartbeat.HeartbeatService;
 import org.blockmirror.heartbeat.HeartbeatSettings;
 import org.blockmirror.heartbeat.LinkState;
@@ -60,10 +62,12 @@ public final class RemoteDaemon implements AutoCloseable {
     private final AlertListener alertHook;
     private final ScheduledExecutorService timers;
 
+    private final FrontEnd frontEnd; // null: frontend = none
+
     private RemoteDaemon(RemoteConfig config, UUID unitId, FileVolume volume, AppliedSequence applied, Applier applier,
                          Attachment attachment, EventLoopGroup group, Channel server, HeartbeatService heartbeats,
                          ControlServer control, AlertCenter alerts, AlertListener alertHook,
-                         ScheduledExecutorService timers) {
+                         ScheduledExecutorService timers, FrontEnd frontEnd) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -77,9 +81,20 @@ public final class RemoteDaemon implements AutoCloseable {
         this.alerts = alerts;
         this.alertHook = alertHook;
         this.timers = timers;
+        this.frontEnd = frontEnd;
     }
 
     public static RemoteDaemon start(RemoteConfig config, MonotonicClock clock, Random random) throws IOException {
+        return start(config, clock, random, FrontEndFactory.UNAVAILABLE);
+    }
+
+    /**
+     * As {@link #start(RemoteConfig, MonotonicClock, Random)}; when {@code frontend} is not none
+     * the unit also shows the host its standby disk: same identity as the local unit's, data
+     * commands answered NOT READY.
+     */
+    public static RemoteDaemon start(RemoteConfig config, MonotonicClock clock, Random random,
+                                     FrontEndFactory frontEnds) throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
@@ -150,10 +165,17 @@ public final class RemoteDaemon implements AutoCloseable {
             timers.scheduleWithFixedDelay(alertSources::check, 200, 200, TimeUnit.MILLISECONDS);
             opened.add(timers::shutdownNow);
 
+            FrontEnd frontEnd = null;
+            if (config.frontEnd().enabled()) {
+                frontEnd = frontEnds.start(config.frontEnd(), c.volumeId(),
+                        new StandbyDevice(c.blockSize(), volume.blockCount()));
+                opened.add(frontEnd);
+            }
+
             RemoteDaemon[] self = new RemoteDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(), Map.of("status", args -> self[0].status()));
             self[0] = new RemoteDaemon(config, unitId, volume, applied, applier, attachment, group, server, heartbeats,
-                    control, alerts, alertHook, timers);
+                    control, alerts, alertHook, timers, frontEnd);
             log.info("remote unit {} receiving volume '{}' ({} blocks of {} bytes) into {} on {}; applied seq {}",
                     unitId, c.volumeId(), volume.blockCount(), c.blockSize(), volume.describe(),
                     server.localAddress(), applied.get());
@@ -211,12 +233,20 @@ public final class RemoteDaemon implements AutoCloseable {
                         ls.probationRemainingMillis().isPresent() ? ls.probationRemainingMillis().getAsLong() : null,
                         heartbeats.monitor().peer(), hb.sent(), hb.received()),
                 attachment.connections(), attached == null ? null : attached.toString(), applier.durableAppliedSeq(),
-                applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(), alerts.active());
+                applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(),
+                frontEnd == null ? null : frontEnd.status(), alerts.active());
     }
 
     @Override
     public void close() {
         control.close();
+        if (frontEnd != null) {
+            try {
+                frontEnd.close();
+            } catch (Exception e) {
+                log.warn("error while removing the front end: {}", e.toString());
+            }
+        }
         List<AutoCloseable> parts = List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, applied, applier,
                 () -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
                 () -> server.close().syncUninterruptibly(), heartbeats, timers::shutdownNow);

@@ -2,6 +2,7 @@ package org.blockmirror.remote;
 
 import java.util.List;
 import org.blockmirror.alert.Alert;
+import org.blockmirror.frontend.FrontEndStatus;
 
 /** What {@code blockmirror status} shows for a remote unit (serialised to JSON as is). */
 public record RemoteStatus(
@@ -17,6 +18,7 @@ public record RemoteStatus(
         long blocksApplied,
         long reorderBufferedBytes,
         long applyFailures,
+        FrontEndStatus frontEnd,
         List<Alert> alerts) {
 
     /** The heartbeat link to the peer. */

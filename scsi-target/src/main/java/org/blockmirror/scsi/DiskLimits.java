@@ -34,11 +34,15 @@ public record DiskLimits(int maxTransferBlocks, int optimalTransferBlocks, long 
         }
     }
 
-    /** Defaults sized for the given block size: 8 MiB transfers, 1 GiB unmap/write same. */
+    /**
+     * Defaults sized for the given block size: 8 MiB transfers, 1 GiB write same, unmap 1 GiB
+     * but at most 2^20 blocks per command (initiators such as libiscsi's conformance suite treat a
+     * larger MAXIMUM UNMAP LBA COUNT as implausible).
+     */
     public static DiskLimits defaults(int blockSize) {
         int maxTransfer = (8 << 20) / blockSize;
         long gib = (1L << 30) / blockSize;
-        return new DiskLimits(maxTransfer, maxTransfer, gib, 256, gib, 16);
+        return new DiskLimits(maxTransfer, maxTransfer, Math.min(gib, 1L << 20), 256, gib, 16);
     }
 
     public DiskLimits withMaxTransferBlocks(int blocks) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -76,6 +77,16 @@ public final class TcmuConfigFs {
         write(control, "hw_max_sectors=" + config.maxSectors());
         write(control, "nl_reply_supported=-1");
         write(backstore + "/enable", "1");
+        if (config.unitSerial() != null) {
+            // Only possible before the LUN is exported. Not fatal: it only names the kernel's
+            // APTPL reservation file, and without it the kernel falls back to "aptpl_".
+            try {
+                write(backstore + "/wwn/vpd_unit_serial", config.unitSerial());
+            } catch (IOException e) {
+                log.warn("{}; persistent reservations with APTPL will use the kernel's default file name",
+                        e.getMessage());
+            }
+        }
     }
 
     /** Exports the backstore as LUN 0 of the configured fabric target. */
@@ -139,13 +150,22 @@ public final class TcmuConfigFs {
      * @return the configfs paths removed, in removal order
      */
     public List<String> removeStale() throws IOException {
+        return removeStale(device -> true);
+    }
+
+    /**
+     * As {@link #removeStale()}, but only for our backstores whose name passes {@code which}: a
+     * unit sharing the host with other units (e.g. a local and a remote unit in one test
+     * machine) removes only its own leftovers, never a live neighbour's disk.
+     */
+    public List<String> removeStale(Predicate<String> which) throws IOException {
         Set<String> staleBackstores = new LinkedHashSet<>();
         for (String hba : tree.subdirectories("core")) {
             if (!HBA.matcher(hba).matches()) {
                 continue;
             }
             for (String device : tree.subdirectories("core/" + hba)) {
-                if (device.startsWith(ownerPrefix)) {
+                if (device.startsWith(ownerPrefix) && which.test(device)) {
                     staleBackstores.add("core/" + hba + "/" + device);
                 }
             }

@@ -17,10 +17,13 @@ import java.util.regex.Pattern;
  * @param targetWwn    tcm_loop: {@code naa.*} of the target; iSCSI: the target IQN
  * @param nexusWwn     tcm_loop only: {@code naa.*} of the initiator nexus
  * @param portal       iSCSI only: network portal {@code ip:port}
+ * @param unitSerial   written to the backstore's {@code wwn/vpd_unit_serial} before export, or
+ *                     null. The kernel never shows it to the initiator (we answer INQUIRY), but
+ *                     names its persistent-reservation file after it ({@code pr/aptpl_<serial>})
  */
 public record TcmuTargetConfig(int hba, String deviceName, String subtype, String handlerConfig, long sizeBytes,
                                int blockSize, int maxSectors, Fabric fabric, String targetWwn, String nexusWwn,
-                               String portal) {
+                               String portal, String unitSerial) {
 
     /** How the backstore's LUN is presented. */
     public enum Fabric {
@@ -36,6 +39,7 @@ public record TcmuTargetConfig(int hba, String deviceName, String subtype, Strin
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern NAA = Pattern.compile("naa\\.[0-9a-fA-F]{16}");
     private static final Pattern IQN = Pattern.compile("iqn\\.[0-9]{4}-[0-9]{2}\\.[A-Za-z0-9.:-]+");
+    private static final Pattern SERIAL = Pattern.compile("[!-~]{1,63}");
     private static final Pattern PORTAL = Pattern.compile("[0-9.]+:[0-9]{1,5}|\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}");
 
     public TcmuTargetConfig {
@@ -64,18 +68,20 @@ public record TcmuTargetConfig(int hba, String deviceName, String subtype, Strin
             require(portal != null && PORTAL.matcher(portal).matches(),
                     "iSCSI portal must be ip:port, got '" + portal + "'");
         }
+        require(unitSerial == null || SERIAL.matcher(unitSerial).matches(),
+                "unit serial must be 1-63 printable ASCII characters without spaces, got '" + unitSerial + "'");
     }
 
     public static TcmuTargetConfig loopback(int hba, String deviceName, String subtype, String handlerConfig,
                                             long sizeBytes, int blockSize, String targetWwn, String nexusWwn) {
         return new TcmuTargetConfig(hba, deviceName, subtype, handlerConfig, sizeBytes, blockSize,
-                DEFAULT_MAX_SECTORS, Fabric.LOOPBACK, targetWwn, nexusWwn, null);
+                DEFAULT_MAX_SECTORS, Fabric.LOOPBACK, targetWwn, nexusWwn, null, null);
     }
 
     public static TcmuTargetConfig iscsi(int hba, String deviceName, String subtype, String handlerConfig,
                                          long sizeBytes, int blockSize, String iqn, String portal) {
         return new TcmuTargetConfig(hba, deviceName, subtype, handlerConfig, sizeBytes, blockSize,
-                DEFAULT_MAX_SECTORS, Fabric.ISCSI, iqn, null, portal);
+                DEFAULT_MAX_SECTORS, Fabric.ISCSI, iqn, null, portal, null);
     }
 
     /** The name the kernel gives the backstore's uio device. */

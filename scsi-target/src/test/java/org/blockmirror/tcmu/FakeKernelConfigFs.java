@@ -54,6 +54,7 @@ final class FakeKernelConfigFs implements ConfigFsTree {
         } else if (matches(path, "core/user_\\d+/[^/]+")) {
             files(path, made, "control", "enable", "info", "udev_path");
             dirs(path, made, "attrib", "pr", "statistics", "alua", "wwn");
+            Files.createFile(root.resolve(path + "/wwn/vpd_unit_serial"));
             Files.writeString(root.resolve(path + "/attrib/hw_block_size"), "512");
         } else if (matches(path, "iscsi")) {
             dirs(path, made, "discovery_auth");
