@@ -1,39 +1,20 @@
 package org.blockmirror.cli;
 
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.blockmirror.config.ConfigReader;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** A byte count on the command line: {@code 1048576}, {@code 512K}, {@code 64MiB}, {@code 1G} (powers of 1024). */
 final class SizeConverter implements ITypeConverter<Long> {
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|B)?", Pattern.CASE_INSENSITIVE);
-
     @Override
     public Long convert(String text) {
-        Matcher m = SIZE.matcher(text.strip());
-        if (!m.matches()) {
+        Long bytes = ConfigReader.parseSize(text);
+        if (bytes == null) {
             throw new TypeConversionException("'" + text + "' is not a size (examples: 4096, 512K, 64M, 1G)");
         }
-        String unit = m.group(2) == null ? "" : m.group(2).toUpperCase(Locale.ROOT);
-        int shift = switch (unit.isEmpty() ? ' ' : unit.charAt(0)) {
-            case 'K' -> 10;
-            case 'M' -> 20;
-            case 'G' -> 30;
-            case 'T' -> 40;
-            default -> 0;
-        };
-        try {
-            long n = Long.parseLong(m.group(1));
-            if (n > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException();
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + text + "' is too large");
-        }
+        return bytes;
     }
 
     /** 1073741824 → "1 GiB", 1536 MiB → "1.5 GiB". */

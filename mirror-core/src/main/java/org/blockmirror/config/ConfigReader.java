@@ -188,7 +188,8 @@ public final class ConfigReader {
         return v;
     }
 
-    static Long parseSize(String text) {
+    /** Parses a size ("4096", "512K", "64MiB", "1G"; binary units), or returns null if it is none. */
+    public static Long parseSize(String text) {
         var m = SIZE.matcher(text.strip());
         if (!m.matches()) {
             return null;
