@@ -244,11 +244,13 @@ else
 fi
 
 # ---- iSCSI export of the local unit, libiscsi's conformance suite ----------------------------
-say "restart the local unit with frontend = iscsi"
+say "crash the local unit (kill -9), restart it with frontend = iscsi"
+CRASHED=0
 if [ -n "$LOCAL_PID" ]; then
-  stop_unit $LOCAL_PID local; LOCAL_PID=""
-  left=$(ls $CFG/core/*/ 2>/dev/null | grep -c '^bm-vol1$')
-  check local-stop-cleans-up "backstores named bm-vol1 left: $left; standby still there: $(ls $CFG/core/*/ | grep -c standby)" test "$left" = 0
+  kill -9 $LOCAL_PID; wait $LOCAL_PID 2>/dev/null; LOCAL_PID=""
+  stale=$(ls -d $CFG/core/user_*/bm-vol1 $CFG/loopback/naa.*/tpgt_1/lun/lun_0/bm-vol1 2>/dev/null | wc -l)
+  echo "LIO objects left by the crashed unit: $stale"
+  CRASHED=1
 fi
 local_conf iscsi
 start_local
@@ -261,6 +263,16 @@ for i in $(seq 240); do
   sleep 1
 done
 check iscsi-export "iscsi-inq $URL: $(grep -i 'Vendor' $W/iscsi-inq.txt | head -1 | tr -s ' ')" test $ok = 1
+if [ $CRASHED = 1 ]; then
+  crash_recovered() {
+    [ "$stale" -ge 2 ] || return 1                                         # the crash did leave objects
+    ! ls $CFG/loopback/naa.*/tpgt_1/lun/lun_0/bm-vol1 > /dev/null 2>&1 || return 1   # its LUN is gone
+    [ "$(ls -d $CFG/core/user_*/bm-vol1 | wc -l)" = 1 ] || return 1        # one backstore, the new one
+    [ -e $CFG/loopback/naa.*/tpgt_1/lun/lun_0/bm-vol1-standby ] && [ -b /dev/$SB ]   # the neighbour untouched
+  }
+  check crash-restart-removes-stale "kill -9 left $stale objects; restart removed them, standby /dev/$SB untouched" \
+    crash_recovered
+fi
 if [ $ok = 1 ]; then
   say "iscsi-test-cu ALL (dataloss), time limit ${ITIME}s"
   # Each output line stamped with the guest's uptime (read is a builtin: no fork per line).

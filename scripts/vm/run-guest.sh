@@ -7,6 +7,11 @@ VMWORK=${VMWORK:-/var/tmp/blockmirror-vm}
 KROOT=${KROOT:-$VMWORK/kernel}
 KVER=${KVER:-$(ls "$KROOT/lib/modules" | sort -V | tail -1)}
 STAGE2=$(realpath "$1"); OUTDIR=$(realpath -m "$2")
+# The guest mounts a fresh tmpfs on /tmp (and /run), hiding those host directories: a checkout
+# there (CI clones anywhere) would be invisible. Run a copy of STAGE2 kept under $VMWORK instead.
+mkdir -p "$VMWORK/stage"
+cp "$STAGE2" "$VMWORK/stage/$$-$(basename "$STAGE2")"
+STAGE2=$VMWORK/stage/$$-$(basename "$STAGE2")
 mkdir -p "$OUTDIR"; rm -f "$OUTDIR/result"
 INITRD=$VMWORK/initramfs-$KVER.cpio.gz
 [ -f "$INITRD" ] || "$(dirname "$0")/mkinitramfs.sh" "$KROOT" "$KVER" "$INITRD"

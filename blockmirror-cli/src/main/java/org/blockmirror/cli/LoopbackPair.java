@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.Random;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.config.ConfigFile;
@@ -184,11 +185,26 @@ public final class LoopbackPair implements AutoCloseable {
     }
 
     public void startLocal() throws IOException {
+        startLocal(Clock.systemDefaultZone());
+    }
+
+    /** Starts the local unit reading its send-blackout windows on {@code timeOfDay}. */
+    public void startLocal(Clock timeOfDay) throws IOException {
         try {
-            local = LocalDaemon.start(LocalConfig.load(localConf), MonotonicClock.system(), random, false);
+            local = LocalDaemon.start(LocalConfig.load(localConf), MonotonicClock.system(), timeOfDay, random, false);
         } catch (ConfigException e) {
             throw new IllegalStateException("generated local configuration is invalid: " + e.getMessage(), e);
         }
+    }
+
+    /** Adds {@code key = value} lines to the local unit's configuration (before it is started). */
+    public void configureLocal(String... lines) throws IOException {
+        Files.writeString(localConf, String.join("\n", lines) + "\n", StandardOpenOption.APPEND);
+    }
+
+    /** Adds {@code key = value} lines to the remote unit's configuration (before it is started). */
+    public void configureRemote(String... lines) throws IOException {
+        Files.writeString(remoteConf, String.join("\n", lines) + "\n", StandardOpenOption.APPEND);
     }
 
     public void stopLocal() {

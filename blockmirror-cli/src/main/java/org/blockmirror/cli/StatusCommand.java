@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -79,6 +80,16 @@ final class StatusCommand implements Callable<Integer> {
         return Path.of("/run/blockmirror", role + "-" + volume.value() + ".sock");
     }
 
+    /** A list item on one line; an alert as "KIND since TIME: message". */
+    private static String describe(JsonNode item) {
+        if (item.has("kind") && item.has("message")) {
+            String since = item.has("sinceMillis")
+                    ? " since " + Instant.ofEpochMilli(item.path("sinceMillis").asLong()) : "";
+            return item.path("kind").asText() + since + ": " + item.path("message").asText();
+        }
+        return item.isValueNode() ? item.asText() : item.toString();
+    }
+
     /** Human-readable: one "key: value" line per field, nested sections indented. */
     private static void print(JsonNode node, String indent) {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
@@ -89,7 +100,7 @@ final class StatusCommand implements Callable<Integer> {
                 print(v, indent + "  ");
             } else if (v.isArray()) {
                 System.out.println(indent + e.getKey() + ":" + (v.isEmpty() ? " none" : ""));
-                v.forEach(item -> System.out.println(indent + "  - " + item.asText()));
+                v.forEach(item -> System.out.println(indent + "  - " + describe(item)));
             } else {
                 System.out.println(indent + e.getKey() + ": " + (v.isNull() ? "-" : v.asText()));
             }

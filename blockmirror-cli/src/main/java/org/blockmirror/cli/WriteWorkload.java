@@ -13,7 +13,9 @@ import org.blockmirror.block.BlockDevice;
  * would: many writes in flight, overlapping ranges, sizes from one block to {@code maxBlocks}.
  *
  * <p>Every block written carries a stamp in its first 16 bytes: the write's id and the
- * block's LBA. {@link #stamp} lets a checker tell which write a block on a volume came from.
+ * block's LBA. {@link #stamp} lets a checker tell which write a block on a volume came from,
+ * and because the rest of a block is derived from its stamp alone, {@link #fill} with one
+ * block regenerates exactly what that block must hold: a torn or foreign block never matches.
  */
 public final class WriteWorkload {
 
@@ -28,7 +30,7 @@ public final class WriteWorkload {
     private final int maxBlocks;
     private final SplittableRandom random;
     private final AckListener listener;
-    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong nextId;
     private final AtomicLong bytesAcked = new AtomicLong();
     private final AtomicLong writesAcked = new AtomicLong();
     private final AtomicLong writesFailed = new AtomicLong();
@@ -37,6 +39,20 @@ public final class WriteWorkload {
     private volatile long bytesPerSecond;
 
     public WriteWorkload(BlockDevice device, int queueDepth, int maxBlocks, long seed, AckListener listener) {
+        this(device, queueDepth, maxBlocks, seed, 1, listener);
+    }
+
+    /**
+     * @param firstId the id of the first write (ids then count up by one); lets several runs
+     *                against one volume, e.g. across daemon restarts, use disjoint ids. Must be positive.
+     */
+    public WriteWorkload(BlockDevice device, int queueDepth, int maxBlocks, long seed, long firstId,
+                         AckListener listener) {
+        if (firstId <= 0) {
+            throw new IllegalArgumentException("write ids must be positive (0 marks a never-written block), not "
+                    + firstId);
+        }
+        this.nextId = new AtomicLong(firstId);
         this.device = device;
         this.queueDepth = queueDepth;
         this.maxBlocks = maxBlocks;
@@ -93,12 +109,17 @@ public final class WriteWorkload {
         slots.release(queueDepth);
     }
 
-    /** Content of write {@code id}: each block stamped with (id, lba), the rest pseudo-random. */
+    /**
+     * Content of write {@code id}: each block stamped with (id, lba), the rest pseudo-random from
+     * that stamp only, so {@code fill(id, lba + k, 1, blockSize)} is block k of any write
+     * {@code id} that covers it.
+     */
     public static ByteBuffer fill(long id, long lba, int blocks, int blockSize) {
         ByteBuffer buf = ByteBuffer.allocate(blocks * blockSize);
-        SplittableRandom r = new SplittableRandom(id * 0x9E3779B97F4A7C15L);
         for (int b = 0; b < blocks; b++) {
-            buf.putLong(id).putLong(lba + b);
+            long blockLba = lba + b;
+            buf.putLong(id).putLong(blockLba);
+            SplittableRandom r = new SplittableRandom(id * 0x9E3779B97F4A7C15L ^ blockLba * 0xC2B2AE3D27D4EB4FL);
             for (int i = 16; i < blockSize; i += 8) {
                 buf.putLong(r.nextLong());
             }

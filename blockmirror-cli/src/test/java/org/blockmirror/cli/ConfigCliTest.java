@@ -89,7 +89,8 @@ class ConfigCliTest {
                 conf + " line 8: journal.size = lots: not a size (allowed 1 MiB to 1024 TiB; examples: 1048576, "
                         + "512K, 64M, 10G)",
                 conf + " line 9: transport.connections = 0: must be between 1 and 64",
-                conf + " line 11: heartbeat.timeout-ms = 500: must be greater than heartbeat.interval-ms (500)",
+                conf + " line 11: heartbeat.timeout-ms = 500: must be greater than heartbeat.interval-ms (500), "
+                        + "or every heartbeat would arrive too late",
                 conf + " line 13: tranport.window-bytes = 64M: unknown key",
                 conf + ": remote.address is required (host:port)"));
         assertEquals(7, r.err().lines().count(), "one line per problem:\n" + r.err());
@@ -135,7 +136,8 @@ class ConfigCliTest {
                 conf + " line 3: volume.block-size = 4k: must be one of 512, 4096",
                 conf + " line 4: listen.address = 127.0.0.1:70000: port must be between 1 and 65535",
                 conf + " line 5: apply.reorder-window-bytes = 1K: must be between 1 MiB and 16 GiB",
-                conf + " line 7: heartbeat.timeout-ms = 1000: must be greater than heartbeat.interval-ms (2000)",
+                conf + " line 7: heartbeat.timeout-ms = 1000: must be greater than heartbeat.interval-ms (2000), "
+                        + "or every heartbeat would arrive too late",
                 conf + " line 8: journal.size = 1G: unknown key",
                 conf + ": heartbeat.peer is required (host:port)"));
         assertNoStackTrace(r);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.blockmirror.alert.AlertKind;
 import org.blockmirror.local.LocalStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class LinkCutTest {
             assertEquals("DOWN", s.link().state());
             assertEquals(0, s.replication().connectionsUp(), "a connection is up during the cut");
             assertTrue(!REPLICATING.contains(s.replication().phase()), "phase " + s.replication().phase());
-            assertTrue(s.alerts().stream().anyMatch(a -> a.startsWith("link down")), s.alerts().toString());
+            assertTrue(s.alerts().stream().anyMatch(a -> a.kind() == AlertKind.LINK_DOWN), s.alerts().toString());
             Thread.sleep(20);
         }
     }

@@ -3,6 +3,8 @@ package org.blockmirror.config;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.blockmirror.alert.AlertConfig;
+import org.blockmirror.heartbeat.HeartbeatSettings;
 
 /**
  * Settings both daemons share: the mirrored volume, where state and the control socket live,
@@ -17,6 +19,7 @@ import java.util.UUID;
  * @param controlSocket   the local-only control endpoint
  * @param heartbeatListen UDP address heartbeats are received on
  * @param heartbeatPeer   UDP address heartbeats are sent to
+ * @param alert           the alert hook
  */
 public record CommonConfig(
         String volumeId,
@@ -32,7 +35,8 @@ public record CommonConfig(
         long heartbeatTimeoutMs,
         long heartbeatProbationMs,
         long heartbeatProbationGapMs,
-        int maxFrameBytes) {
+        int maxFrameBytes,
+        AlertConfig alert) {
 
     public static final long MAX_VOLUME_BYTES = 1L << 50;
 
@@ -59,14 +63,18 @@ public record CommonConfig(
         InetSocketAddress hbPeer = r.address("heartbeat.peer", null);
         long interval = r.longInRange("heartbeat.interval-ms", 1500, 10, 60_000);
         long timeout = r.longInRange("heartbeat.timeout-ms", 4000, 20, 600_000);
-        long probation = r.longInRange("heartbeat.probation-ms", 10_000, 0, 3_600_000);
+        long probation = r.longInRange("heartbeat.probation-ms", 10_000, 1, 3_600_000);
         long gap = r.longInRange("heartbeat.probation-gap-ms", interval * 5 / 2, 10, 600_000);
-        r.check(timeout > interval, "heartbeat.timeout-ms",
-                "must be greater than heartbeat.interval-ms (" + interval + ")");
-        r.check(gap >= interval, "heartbeat.probation-gap-ms",
-                "must be at least heartbeat.interval-ms (" + interval + ")");
+        try {
+            new HeartbeatSettings(interval, timeout, probation, gap);
+        } catch (IllegalArgumentException e) {
+            // the message starts with the offending key
+            String key = e.getMessage().split(" ", 2)[0];
+            String why = e.getMessage().substring(key.length()).strip().replaceFirst("^\\(-?\\d+\\)\\s*", "");
+            r.check(false, key, why);
+        }
         int maxFrame = (int) r.size("transport.max-frame-bytes", 16L << 20, 64L << 10, 1L << 30);
         return new CommonConfig(volumeId, volumePath, blockSize, volumeSize, unitId, stateDir, controlSocket,
-                hbListen, hbPeer, interval, timeout, probation, gap, maxFrame);
+                hbListen, hbPeer, interval, timeout, probation, gap, maxFrame, AlertConfig.read(r));
     }
 }

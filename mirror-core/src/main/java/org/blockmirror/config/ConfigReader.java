@@ -1,6 +1,7 @@
 package org.blockmirror.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -98,6 +99,31 @@ public final class ConfigReader {
         return e == null || e.value().isEmpty() ? defaultValue : Path.of(e.value());
     }
 
+    /**
+     * An optional command to run: an absolute path to an existing, executable regular file.
+     *
+     * @return the path, or null when the key is not set (or its value is wrong)
+     */
+    public Path executable(String key) {
+        ConfigFile.Entry e = entry(key);
+        if (e == null || e.value().isEmpty()) {
+            return null;
+        }
+        Path p = Path.of(e.value());
+        if (!p.isAbsolute()) {
+            problem(e, "must be an absolute path to an executable file");
+        } else if (!Files.exists(p)) {
+            problem(e, "no such file");
+        } else if (!Files.isRegularFile(p)) {
+            problem(e, "not a regular file");
+        } else if (!Files.isExecutable(p)) {
+            problem(e, "not executable (chmod +x)");
+        } else {
+            return p;
+        }
+        return null;
+    }
+
     public long longInRange(String key, long defaultValue, long min, long max) {
         ConfigFile.Entry e = entry(key);
         if (e == null) {
@@ -162,7 +188,8 @@ public final class ConfigReader {
         return v;
     }
 
-    static Long parseSize(String text) {
+    /** Parses a size ("4096", "512K", "64MiB", "1G"; binary units), or returns null if it is none. */
+    public static Long parseSize(String text) {
         var m = SIZE.matcher(text.strip());
         if (!m.matches()) {
             return null;

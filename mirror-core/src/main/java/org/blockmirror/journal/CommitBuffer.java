@@ -19,7 +19,8 @@ final class CommitBuffer {
     private int wrapIndex = -1;        // buffer index whose byte goes to region offset 0
 
     CommitBuffer(int capacity, long regionOffset, long regionSize) {
-        this.buffer = ByteBuffer.allocate(capacity);
+        // Direct: a FileChannel writes a heap buffer by first copying it into a temporary direct one.
+        this.buffer = ByteBuffer.allocateDirect(capacity);
         this.regionOffset = regionOffset;
         this.regionSize = regionSize;
     }

@@ -7,10 +7,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,6 +43,8 @@ public final class Journal implements AutoCloseable {
 
     /** Superblock copies first, then the record region. */
     static final long REGION_OFFSET = (long) Superblock.COPIES * Superblock.SIZE;
+    /** The data of a TRIM record. */
+    private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
     /** A full journal clears its alert once usage drops below this fraction. */
     private static final double FULL_CLEAR_FRACTION = 0.9;
     /** Longest single wait for space, so an injected clock's deadline is noticed. */
@@ -109,10 +113,13 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Creates a journal of {@code sizeBytes} at {@code path} and opens it. A missing path is
-     * created as a regular file; an existing file or block device must already be at least that
-     * large and is never extended. Any previous content is abandoned (records of an earlier
-     * journal carry another UUID and are never mistaken for ours).
+     * Creates a journal of {@code sizeBytes} at {@code path} and opens it. A missing path (or an
+     * empty regular file) is created as a regular file: built under a temporary name
+     * ({@code path + ".formatting"}) and renamed into place once its superblocks are durable, so
+     * a crash while formatting never leaves a file at {@code path} that is not a journal. An
+     * existing non-empty file or block device must already be at least that large and is never
+     * extended. Any previous content is abandoned (records of an earlier journal carry another
+     * UUID and are never mistaken for ours).
      */
     public static Journal format(Path path, long sizeBytes, JournalOptions options, MonotonicClock clock)
             throws IOException {
@@ -126,11 +133,14 @@ public final class Journal implements AutoCloseable {
         if (Files.isDirectory(path)) {
             throw new JournalException("journal " + path + " is a directory, not a file or block device");
         }
-        boolean exists = Files.exists(path);
+        boolean create = Files.notExists(path) || (Files.isRegularFile(path) && Files.size(path) == 0);
+        boolean exists = !create;
+        Path target = create ? formattingPath(path) : path;
+        UUID journalId = UUID.randomUUID();
         try (FileChannel ch = exists
                 ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.CREATE_NEW)) {
+                : FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
             if (exists) {
                 long actual = ch.size();
                 if (actual < sizeBytes) {
@@ -140,21 +150,43 @@ public final class Journal implements AutoCloseable {
             } else {
                 ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
             }
-            Superblock sb = new Superblock(0, UUID.randomUUID(), options.blockSize(), REGION_OFFSET, regionSize,
+            Superblock sb = new Superblock(0, journalId, options.blockSize(), REGION_OFFSET, regionSize,
                     0, 1, 0, clock.wallMillis(), options.label());
-            JournalFile jf = new JournalFile(path, ch, sizeBytes);
+            JournalFile jf = new JournalFile(target, ch, sizeBytes);
             jf.write(Superblock.copyOffset(0), sb.encode());
             Superblock second = sb.next(0, 1, 0, clock.wallMillis());
             jf.write(Superblock.copyOffset(second.checkpoint()), second.encode());
             jf.force();
-            log.info("formatted journal {}: {} bytes, region {} bytes, block size {}, label '{}', id {}",
-                    path, sizeBytes, regionSize, options.blockSize(), options.label(), sb.journalId());
         } catch (JournalException e) {
             throw e;
         } catch (IOException e) {
             throw new JournalException("cannot format journal " + path + ": " + e, e);
         }
+        if (create) {
+            try {
+                Files.move(target, path, StandardCopyOption.ATOMIC_MOVE);
+                syncDirectory(path);
+            } catch (IOException e) {
+                throw new JournalException("cannot format journal " + path + ": moving the formatted " + target
+                        + " into place failed: " + e, e);
+            }
+        }
+        log.info("formatted journal {}: {} bytes, region {} bytes, block size {}, label '{}', id {}",
+                path, sizeBytes, regionSize, options.blockSize(), options.label(), journalId);
         return open(path, options, clock);
+    }
+
+    /** Where {@link #format} builds a new journal file before renaming it to {@code path}. */
+    static Path formattingPath(Path path) {
+        return path.resolveSibling(path.getFileName() + ".formatting");
+    }
+
+    /** Makes a rename in the directory of {@code path} durable. */
+    private static void syncDirectory(Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
     }
 
     /**
@@ -569,8 +601,11 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Reads and verifies record {@code seq}; null if it is not durable yet. */
-    JournalRecord readRecord(long seq) throws IOException {
+    /**
+     * Reads and verifies record {@code seq}; null if it is not durable yet. See
+     * {@link JournalReader#next(IntFunction)} for {@code dataBuffers}.
+     */
+    JournalRecord readRecord(long seq, ByteBuffer headerBytes, IntFunction<ByteBuffer> dataBuffers) throws IOException {
         long position;
         lock.lock();
         try {
@@ -589,8 +624,7 @@ public final class Journal implements AutoCloseable {
             lock.unlock();
         }
         long fileOffset = regionOffset + position % regionSize;
-        ByteBuffer headerBytes = ByteBuffer.allocate(RecordHeader.SIZE);
-        file.read(fileOffset, headerBytes);
+        file.read(fileOffset, headerBytes.clear());
         RecordHeader h;
         try {
             h = RecordHeader.decode(headerBytes.flip(), journalId);
@@ -606,10 +640,16 @@ public final class Journal implements AutoCloseable {
             throw new JournalCorruptionException(seq, "journal " + path + ": record seq " + seq + " at file offset "
                     + fileOffset + " is corrupt: " + e.getMessage());
         }
-        ByteBuffer data = ByteBuffer.allocate(h.dataLength());
+        ByteBuffer data = NO_DATA;
         if (h.dataLength() > 0) {
+            data = dataBuffers.apply(h.dataLength());
+            if (data.remaining() != h.dataLength()) {
+                throw new IllegalArgumentException("a buffer for " + h.dataLength() + " bytes of record data has "
+                        + data.remaining() + " bytes remaining");
+            }
+            int start = data.position();
             file.read(fileOffset + RecordHeader.SIZE, data);
-            data.flip();
+            data.position(start);
             CRC32C crc = new CRC32C();
             crc.update(data.duplicate());
             int actual = (int) crc.getValue();
@@ -621,7 +661,7 @@ public final class Journal implements AutoCloseable {
             }
         }
         return new JournalRecord(seq, h.epoch(), h.timestampMillis(), h.type(), h.lba(), h.blockCount(),
-                h.dataCrc32c(), data, fileOffset);
+                h.dataCrc32c(), h.dataLength(), data, fileOffset);
     }
 
     /** A record released and reused while it was being read is the reader's lag, not disk corruption. */
@@ -663,7 +703,7 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             return new JournalStats(regionSize, headPosition - persistedTailPosition, headSeq - tailSeq, tailSeq,
-                    persistedTailSeq, headSeq, durableSeq, full, epoch);
+                    persistedTailSeq, headSeq, durableSeq, full, epoch, headPosition - tailPosition);
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,8 @@
 package org.blockmirror.journal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
 
 /**
  * Reads durable records in seq order from a starting seq. One reader per consumer (the sender,
@@ -10,6 +12,8 @@ import java.io.IOException;
 public final class JournalReader {
     private final Journal journal;
     private long nextSeq;
+    /** Direct and reused: record headers are read here first, one per record. */
+    private final ByteBuffer headerBuffer = ByteBuffer.allocateDirect(RecordHeader.SIZE);
 
     JournalReader(Journal journal, long fromSeq) {
         this.journal = journal;
@@ -17,15 +21,31 @@ public final class JournalReader {
     }
 
     /**
-     * The next durable record, or null if every durable record was returned (see
-     * {@link Journal#awaitDurable}).
+     * The next durable record, its data in a fresh heap buffer; or null if every durable record
+     * was returned (see {@link Journal#awaitDurable}).
      *
      * @throws JournalCorruptionException if the record on disk fails its checksums
      * @throws JournalException if the record was released (the reader fell behind the tail)
      *                          or the journal is closed
      */
     public JournalRecord next() throws IOException {
-        JournalRecord r = journal.readRecord(nextSeq);
+        return next(ByteBuffer::allocate);
+    }
+
+    /**
+     * The next durable record, its data read into a buffer from {@code dataBuffers}; or null if
+     * every durable record was returned. {@code dataBuffers} is called at most once, with the
+     * data length, only for a WRITE record, and must return a buffer with exactly that many bytes
+     * remaining (a direct one spares the file read a copy). The caller owns what it returned,
+     * also when this throws (e.g. the data failed its CRC32C: the buffer's content is then
+     * undefined).
+     *
+     * @throws JournalCorruptionException if the record on disk fails its checksums
+     * @throws JournalException if the record was released (the reader fell behind the tail)
+     *                          or the journal is closed
+     */
+    public JournalRecord next(IntFunction<ByteBuffer> dataBuffers) throws IOException {
+        JournalRecord r = journal.readRecord(nextSeq, headerBuffer, dataBuffers);
         if (r != null) {
             nextSeq++;
         }

@@ -5,15 +5,17 @@ import java.nio.ByteBuffer;
 /**
  * One record read back from the journal, verified against its header and data CRC32C.
  *
- * @param data       the data of a WRITE (a fresh heap buffer the caller owns, positioned at 0);
- *                   an empty buffer for a TRIM
+ * @param dataLength data bytes of the record (0 for a TRIM)
+ * @param data       the data of a WRITE, {@code dataLength} bytes from its position: a fresh heap
+ *                   buffer, or the buffer the reader's caller supplied (and owns); an empty
+ *                   buffer for a TRIM
  * @param fileOffset where the record header sits in the journal file (for diagnostics)
  */
 public record JournalRecord(long seq, long epoch, long timestampMillis, RecordType type, long lba, int blockCount,
-                            int dataCrc32c, ByteBuffer data, long fileOffset) {
+                            int dataCrc32c, int dataLength, ByteBuffer data, long fileOffset) {
 
     /** Bytes the record occupies in the journal: the header sector plus the data. */
     public int diskLength() {
-        return RecordHeader.SIZE + data.capacity();
+        return RecordHeader.SIZE + dataLength;
     }
 }

@@ -13,7 +13,11 @@ package org.blockmirror.journal;
  * @param durableSeq        the last synced seq (0 if none); readers see records up to here
  * @param full              an append is waiting for space or failed for lack of it
  * @param epoch             the epoch of this open
+ * @param unreleasedBytes   bytes from the released tail to the head: the records not yet acknowledged
+ *                          (what the high-water mark measures; usedBytes also counts released
+ *                          records until the next tail checkpoint)
  */
 public record JournalStats(long capacityBytes, long usedBytes, long recordCount, long tailSeq,
-                           long persistedTailSeq, long headSeq, long durableSeq, boolean full, long epoch) {
+                           long persistedTailSeq, long headSeq, long durableSeq, boolean full, long epoch,
+                           long unreleasedBytes) {
 }

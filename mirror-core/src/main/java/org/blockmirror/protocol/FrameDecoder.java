@@ -1,6 +1,7 @@
 package org.blockmirror.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -17,6 +18,12 @@ import java.util.zip.CRC32C;
  * trusted, so there is no resynchronisation.
  *
  * <p>WRITE data is passed on as a retained slice of the receive buffer (no copy); see {@link Write}.
+ * Its bytes are not covered by the frame CRC but by the record's end-to-end data CRC32C, which the
+ * receiver checks before using them ({@link FrameHeader#crcCoveredPayloadLength}).
+ *
+ * <p>Cumulation: once a frame's header has arrived, the receive buffer is grown to hold the whole
+ * frame in one step, so a large WRITE is copied once from the socket's read buffers into one
+ * contiguous buffer instead of being merged into ever-doubling buffers (each doubling a copy).
  * WRITE frames can only be checked once the connection's block size is known: give it to the
  * constructor (local unit) or call {@link #expectBlockSize(int)} when the handshake accepts a HELLO
  * (remote unit). One instance per channel.
@@ -28,6 +35,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private int blockSize;
     private boolean failed;
     private boolean decodedAFrame;
+    /** Length of the frame at the front of the cumulation once its header has arrived, else 0. */
+    private int pendingFrameLength;
 
     /** A decoder with a 64 MiB payload limit that learns the block size from the handshake. */
     public FrameDecoder() {
@@ -49,6 +58,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     + " is not in 64.." + (Integer.MAX_VALUE - FrameHeader.LENGTH));
         }
         this.maxPayloadLength = maxPayloadLength;
+        setCumulator(this::cumulate);
         if (blockSize != 0) {
             expectBlockSize(blockSize);
         }
@@ -145,13 +155,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
         int frameLength = FrameHeader.LENGTH + (int) payloadLength;
         if (available < frameLength) {
+            pendingFrameLength = frameLength;
             return null;
         }
+        pendingFrameLength = 0;
         int payloadStart = start + FrameHeader.LENGTH;
         int expectedCrc = in.getInt(start + FrameHeader.CRC_OFFSET);
         crc.reset();
         ByteBufCrc32c.update(crc, in, start, FrameHeader.CRC_COVERED_HEADER_BYTES);
-        ByteBufCrc32c.update(crc, in, payloadStart, (int) payloadLength);
+        ByteBufCrc32c.update(crc, in, payloadStart, FrameHeader.crcCoveredPayloadLength(type, (int) payloadLength));
         int computedCrc = (int) crc.getValue();
         if (computedCrc != expectedCrc) {
             throw new ProtocolException(String.format(
@@ -162,5 +174,35 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         Message msg = PayloadDecoder.decode(type, in.slice(payloadStart, (int) payloadLength), blockSize);
         in.skipBytes(frameLength);
         return msg;
+    }
+
+    /**
+     * {@link #MERGE_CUMULATOR}, except that a cumulation that must be replaced or grown is
+     * replaced by one that holds the whole pending frame. Releases {@code in}, and
+     * {@code cumulation} when it is replaced.
+     */
+    private ByteBuf cumulate(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
+        int oldBytes = cumulation.readableBytes();
+        int newBytes = in.readableBytes();
+        boolean fitsInPlace = cumulation.refCnt() == 1 && !cumulation.isReadOnly()
+                && newBytes <= cumulation.maxFastWritableBytes();
+        if (oldBytes == 0 || fitsInPlace) {
+            return MERGE_CUMULATOR.cumulate(alloc, cumulation, in);
+        }
+        int needed = oldBytes + newBytes;
+        int capacity = pendingFrameLength > needed ? pendingFrameLength
+                : alloc.calculateNewCapacity(needed, Integer.MAX_VALUE);
+        ByteBuf grown = alloc.buffer(capacity);
+        try {
+            grown.writeBytes(cumulation, cumulation.readerIndex(), oldBytes)
+                    .writeBytes(in, in.readerIndex(), newBytes);
+        } catch (RuntimeException | Error e) {
+            grown.release();
+            in.release();
+            throw e;
+        }
+        cumulation.release();
+        in.release();
+        return grown;
     }
 }

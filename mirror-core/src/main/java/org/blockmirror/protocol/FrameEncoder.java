@@ -14,14 +14,15 @@ import java.util.zip.CRC32C;
  *
  * <p>A WRITE's data is not copied: the header and fixed fields go into a small buffer and the data
  * follows as a second, retained slice of the message's buffer, so the transport can gather both.
- * The frame CRC32C still covers the data. The encoder releases every message it encodes
+ * The frame CRC32C stops before the data ({@link FrameHeader#crcCoveredPayloadLength}), so the
+ * encoder never reads it. The encoder releases every message it encodes
  * (MessageToMessageEncoder's contract); the data slice it passes on holds its own reference.
  */
 @Sharable
 public final class FrameEncoder extends MessageToMessageEncoder<Message> {
 
     /** Fixed part of a WRITE payload, before the data. */
-    static final int WRITE_FIELDS_LENGTH = 33;
+    static final int WRITE_FIELDS_LENGTH = FrameHeader.WRITE_FIELDS_LENGTH;
 
     public FrameEncoder() {
         super(Message.class);
@@ -38,8 +39,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
 
             CRC32C crc = new CRC32C();
             ByteBufCrc32c.update(crc, frame, 0, FrameHeader.CRC_COVERED_HEADER_BYTES);
+            // every payload byte in frame, none of the WRITE data that follows
             ByteBufCrc32c.update(crc, frame, FrameHeader.LENGTH, frame.readableBytes() - FrameHeader.LENGTH);
-            ByteBufCrc32c.update(crc, data, data.readerIndex(), data.readableBytes());
             frame.setInt(FrameHeader.CRC_OFFSET, (int) crc.getValue());
 
             out.add(frame);

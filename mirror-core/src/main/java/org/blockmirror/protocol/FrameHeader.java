@@ -9,7 +9,8 @@ package org.blockmirror.protocol;
  *  5  u8   frame type       {@link FrameType}
  *  6  u16  flags            0 in version 1
  *  8  u32  payload length   bytes after the header
- * 12  u32  CRC32C           over header bytes 0..11 followed by the payload
+ * 12  u32  CRC32C           over header bytes 0..11 followed by the payload (for WRITE: by
+ *                           the fixed fields only, see {@link #crcCoveredPayloadLength})
  * </pre>
  *
  * See docs/wire-protocol.md.
@@ -31,8 +32,22 @@ public final class FrameHeader {
     /** The CRC covers the header up to (not including) the CRC field, then the payload. */
     public static final int CRC_COVERED_HEADER_BYTES = CRC_OFFSET;
 
+    /** Fixed part of a WRITE payload, before the data. */
+    public static final int WRITE_FIELDS_LENGTH = 33;
+
     /** Default cap on one frame's payload: 64 MiB. */
     public static final int DEFAULT_MAX_PAYLOAD = 64 << 20;
+
+    /**
+     * How many payload bytes, from the start of the payload, the frame CRC32C covers: all of them,
+     * except in a WRITE frame, where it stops before the data. The data is covered end to end by
+     * the record's data CRC32C (a field the frame CRC does cover), computed when the write was
+     * journalled and checked by the remote before it applies the write; checking it per hop too
+     * would cost two more passes over every byte for no extra protection.
+     */
+    public static int crcCoveredPayloadLength(FrameType type, int payloadLength) {
+        return type == FrameType.WRITE ? Math.min(payloadLength, WRITE_FIELDS_LENGTH) : payloadLength;
+    }
 
     private FrameHeader() {
     }

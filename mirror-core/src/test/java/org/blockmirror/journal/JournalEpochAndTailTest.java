@@ -117,6 +117,9 @@ class JournalEpochAndTailTest {
             j.release(15);
             assertEquals(16, j.tailSeq());
             assertEquals(1, j.stats().persistedTailSeq(), "release alone does not write the superblock");
+            JournalStats released = j.stats();
+            assertTrue(released.unreleasedBytes() > 0 && released.unreleasedBytes() < released.usedBytes() / 2,
+                    "5 of 20 records are unreleased, though all 20 still occupy the region: " + released);
             try (Journal crashed = Journal.open(crashImage(live, "crash1"), lazy, clock)) {
                 assertEquals(1, crashed.recoveryReport().tailSeq(), "recovery starts at the older, persisted tail");
                 assertEquals(21, crashed.recoveryReport().headSeq());

@@ -3,6 +3,7 @@ package org.blockmirror.journal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,67 @@ class JournalReaderTest {
             assertEquals(2, e.seq());
             assertTrue(e.getMessage().contains("record seq 2") && e.getMessage().contains("data CRC32C"), e.getMessage());
             assertEquals(2, r.nextSeq(), "the reader does not skip the bad record");
+        }
+    }
+
+    @Test
+    void dataIsReadIntoTheCallersBufferOnlyForWrites() throws Exception {
+        try (Journal j = journal()) {
+            write(j, 1);
+            j.append(RecordType.TRIM, 9, 4, null, 0);
+            write(j, 2);
+            j.sync();
+            java.util.List<Integer> asked = new java.util.ArrayList<>();
+            java.util.List<ByteBuffer> given = new java.util.ArrayList<>();
+            java.util.function.IntFunction<ByteBuffer> buffers = length -> {
+                asked.add(length);
+                // a direct buffer inside a larger one, as a pooled allocator hands them out
+                ByteBuffer b = ByteBuffer.allocateDirect(length + 100).position(50).limit(50 + length);
+                given.add(b);
+                return b;
+            };
+            JournalReader r = j.reader(1);
+            JournalRecord first = r.next(buffers);
+            JournalRecord trim = r.next(buffers);
+            JournalRecord third = r.next(buffers);
+            assertNull(r.next(buffers));
+            assertEquals(java.util.List.of(2 * BLOCK, 2 * BLOCK), asked, "asked once per WRITE, never for a TRIM");
+            assertSame(given.get(0), first.data());
+            assertSame(given.get(1), third.data());
+            assertEquals(50, first.data().position(), "positioned at the data");
+            assertEquals(2 * BLOCK, first.data().remaining());
+            assertEquals((byte) 1, first.data().get(50));
+            assertEquals((byte) 2, third.data().get(50));
+            assertEquals(2 * BLOCK, first.dataLength());
+            assertEquals(512 + 2 * BLOCK, first.diskLength());
+            assertEquals(0, trim.dataLength());
+            assertEquals(0, trim.data().remaining());
+            assertEquals(512, trim.diskLength());
+        }
+    }
+
+    @Test
+    void aWrongSizedBufferFromTheCallerIsRefused() throws Exception {
+        try (Journal j = journal()) {
+            write(j, 1);
+            j.sync();
+            JournalReader r = j.reader(1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> r.next(length -> ByteBuffer.allocateDirect(length + 1)));
+            assertEquals("a buffer for 1024 bytes of record data has 1025 bytes remaining", e.getMessage());
+            assertEquals(1, r.next().seq(), "the reader did not move");
+        }
+    }
+
+    @Test
+    void dataRotIsDetectedInTheCallersBufferToo() throws Exception {
+        try (Journal j = journal()) {
+            write(j, 1);
+            j.sync();
+            corrupt(j.path(), j.reader(1).next().fileOffset() + 512 + 3);
+            JournalCorruptionException e = assertThrows(JournalCorruptionException.class,
+                    () -> j.reader(1).next(ByteBuffer::allocateDirect));
+            assertTrue(e.getMessage().contains("record seq 1") && e.getMessage().contains("data CRC32C"), e.getMessage());
         }
     }
 

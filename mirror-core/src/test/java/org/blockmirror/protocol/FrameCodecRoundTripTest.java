@@ -116,6 +116,33 @@ class FrameCodecRoundTripTest {
     }
 
     @Test
+    void aLargeWriteArrivingInSocketSizedChunksIsGatheredIntoOneBufferSizedForTheFrame() {
+        Write sent = WireTestSupport.write(9, 256); // 1 MiB of data
+        ByteBuf all = encode(sent.retain());
+        int frameLength = all.readableBytes();
+        EmbeddedChannel ch = decoderChannel();
+        List<Object> decoded = new ArrayList<>();
+        while (all.isReadable()) {
+            int n = Math.min(all.readableBytes(), 64 * 1024);
+            decoded.addAll(decode(ch, PooledByteBufAllocator.DEFAULT.directBuffer(n).writeBytes(all, n)));
+        }
+        all.release();
+        assertEquals(List.of(sent), decoded);
+        Write received = (Write) decoded.get(0);
+        assertEquals(1, received.content().nioBufferCount(), "one contiguous buffer");
+        ByteBuf root = received.content();
+        while (root.unwrap() != null) {
+            root = root.unwrap();
+        }
+        // grown once, to the frame's length, rather than doubled from 64 KiB (a copy per doubling)
+        assertEquals(frameLength, root.capacity());
+        assertTrue(root.isDirect(), "direct, so the volume write needs no copy either");
+        assertFalse(ch.finish());
+        releaseAll(decoded);
+        sent.release();
+    }
+
+    @Test
     void decodedWriteDataIsASliceOfTheReceiveBufferNotACopy() {
         ByteBuf frame = encode(WireTestSupport.write(42, 1));
         EmbeddedChannel ch = decoderChannel();

@@ -184,6 +184,38 @@ class FrameDecoderErrorTest {
         }
     }
 
+    @Test
+    void everyCorruptedHeaderOrFieldByteOfAWriteIsDetectedAndDataBytesAreLeftToTheDataCrc() {
+        ByteBuf encoded = encode(WireTestSupport.write(7, 1));
+        byte[] frame = bytes(encoded);
+        encoded.release();
+        int dataStart = FrameHeader.LENGTH + FrameHeader.WRITE_FIELDS_LENGTH;
+        for (int i = 0; i < dataStart; i++) {
+            for (int mask : new int[] {0x01, 0x80, 0xFF}) {
+                byte[] corrupt = frame.clone();
+                corrupt[i] ^= (byte) mask;
+                ByteBuf bad = Unpooled.buffer().writeBytes(corrupt).writeZero(MAX_PAYLOAD);
+                String where = "WRITE byte " + i + " ^ 0x" + Integer.toHexString(mask);
+                ProtocolException e = assertRejected(bad, null);
+                if (i >= FrameHeader.CRC_OFFSET) {
+                    assertEquals(expectedCrcMessage(FrameType.WRITE, corrupt, MAX_PAYLOAD), e.getMessage(), where);
+                }
+            }
+        }
+        // The frame CRC stops before the data: a damaged data byte decodes, and the end-to-end
+        // data CRC (checked by the remote before applying: NAK CRC_MISMATCH) is what catches it.
+        for (int i = dataStart; i < frame.length; i++) {
+            byte[] corrupt = frame.clone();
+            corrupt[i] ^= 0x01;
+            EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(MAX_PAYLOAD, BLOCK_SIZE));
+            ch.writeInbound(Unpooled.wrappedBuffer(corrupt));
+            Write decoded = ch.readInbound();
+            assertFalse(decoded.dataCrcMatches(), "data byte " + i);
+            decoded.release();
+            assertFalse(ch.finish());
+        }
+    }
+
     /** The message for a corrupt frame whose length field is intact, computed independently here. */
     private static String expectedCrcMessage(FrameType type, byte[] corrupt, int trailingZeros) {
         int payloadLength = java.nio.ByteBuffer.wrap(corrupt, 8, 4).getInt();
@@ -191,7 +223,8 @@ class FrameDecoderErrorTest {
         byte[] withTrailing = java.util.Arrays.copyOf(corrupt, corrupt.length + trailingZeros);
         CRC32C crc = new CRC32C();
         crc.update(withTrailing, 0, 12);
-        crc.update(withTrailing, 16, payloadLength);
+        // docs/wire-protocol.md: a WRITE frame's CRC covers its 33 bytes of fixed fields, not the data
+        crc.update(withTrailing, 16, type == FrameType.WRITE ? Math.min(payloadLength, 33) : payloadLength);
         return String.format("CRC32C mismatch in %s frame of payload length %d: header says 0x%08x, computed 0x%08x",
                 type, payloadLength, headerSays, (int) crc.getValue());
     }

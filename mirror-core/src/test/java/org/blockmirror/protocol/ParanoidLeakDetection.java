@@ -1,5 +1,7 @@
 package org.blockmirror.protocol;
 
+import org.blockmirror.testing.LogCapture;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ch.qos.logback.classic.Level;

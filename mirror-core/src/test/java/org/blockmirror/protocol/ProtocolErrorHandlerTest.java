@@ -1,5 +1,7 @@
 package org.blockmirror.protocol;
 
+import org.blockmirror.testing.LogCapture;
+
 import static org.blockmirror.protocol.WireTestSupport.BLOCK_SIZE;
 import static org.blockmirror.protocol.WireTestSupport.encode;
 import static org.blockmirror.protocol.WireTestSupport.rawFrame;

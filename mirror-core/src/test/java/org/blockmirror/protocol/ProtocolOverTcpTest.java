@@ -1,5 +1,7 @@
 package org.blockmirror.protocol;
 
+import org.blockmirror.testing.LogCapture;
+
 import static org.blockmirror.protocol.WireTestSupport.BLOCK_SIZE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

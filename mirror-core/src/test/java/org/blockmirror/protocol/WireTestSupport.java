@@ -87,12 +87,17 @@ final class WireTestSupport {
         return rawFrame(FrameHeader.MAGIC, FrameHeader.VERSION, type.code(), 0, payload);
     }
 
-    /** The CRC32C a frame's header should carry: header bytes 0..11, then the payload. */
+    /**
+     * The CRC32C a frame's header should carry, as docs/wire-protocol.md states it: header bytes
+     * 0..11, then the payload — for a WRITE (type 4) only its first 33 bytes, the fixed fields.
+     */
     static int crcOf(ByteBuf frame) {
         CRC32C crc = new CRC32C();
         byte[] all = bytes(frame);
+        int payloadLength = all.length - 16;
+        boolean write = all[5] == 4;
         crc.update(all, 0, 12);
-        crc.update(all, 16, all.length - 16);
+        crc.update(all, 16, write ? Math.min(payloadLength, 33) : payloadLength);
         return (int) crc.getValue();
     }
 

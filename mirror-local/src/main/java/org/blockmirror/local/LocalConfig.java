@@ -6,6 +6,7 @@ import org.blockmirror.config.CommonConfig;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.config.ConfigFile;
 import org.blockmirror.config.ConfigReader;
+import org.blockmirror.schedule.SendWindows;
 import org.blockmirror.frontend.FrontEndConfig;
 
 /**
@@ -26,9 +27,15 @@ public record LocalConfig(
         long handshakeTimeoutMs,
         int maxRecordBytes,
         long maxBatchBytes,
+        int journalHighWaterPercent,
+        long rateLimitBytesPerSecond,
+        SendWindows sendBlackout,
+
         FrontEndConfig frontEnd) {
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7790;
+    /** Smallest non-zero transport.rate-limit, bytes per second. */
+    public static final long MIN_RATE_LIMIT = 64L << 10;
 
     public static LocalConfig load(Path file) throws ConfigException {
         return parse(ConfigFile.read(file));
@@ -51,11 +58,21 @@ public record LocalConfig(
         int maxRecord = (int) Math.min(4L << 20, common.maxFrameBytes() - 4096L);
         r.check(journalSize >= 16L * maxRecord, "journal.size",
                 "must hold at least 16 records of " + ConfigReader.formatSize(maxRecord));
+        int highWater = r.intInRange("journal.high-water-percent", 80, 1, 100);
+        long rateLimit = r.size("transport.rate-limit", 0, 0, 1L << 40);
+        r.check(rateLimit == 0 || rateLimit >= MIN_RATE_LIMIT, "transport.rate-limit",
+                "must be 0 (unlimited) or at least " + ConfigReader.formatSize(MIN_RATE_LIMIT) + " per second");
+        SendWindows blackout = SendWindows.none();
+        try {
+            blackout = SendWindows.parse(r.string("transport.send-blackout", ""));
+        } catch (IllegalArgumentException e) {
+            r.check(false, "transport.send-blackout", e.getMessage());
+        }
         // A SCSI transfer fits one journal record (larger writes would be split anyway).
         FrontEndConfig frontEnd = FrontEndConfig.read(r, FrontEndConfig.defaultName(common.volumeId(), ""),
                 common.blockSize(), maxRecord);
         r.finish();
         return new LocalConfig(common, remote, connections, journal, journalSize, fullTimeout, ackMode, syncTimeout,
-                window, backoff, handshake, maxRecord, batch, frontEnd);
+                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout, frontEnd);
     }
 }

@@ -4,6 +4,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.blockmirror.Version;
+import org.blockmirror.alert.AlertCenter;
+import org.blockmirror.alert.AlertHook;
+import org.blockmirror.alert.AlertListener;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.config.CommonConfig;
 import org.blockmirror.control.ControlServer;
@@ -28,6 +33,7 @@ import org.blockmirror.journal.JournalReader;
 import org.blockmirror.journal.JournalRecord;
 import org.blockmirror.journal.JournalStats;
 import org.blockmirror.journal.RecordType;
+import org.blockmirror.schedule.SendSchedule;
 import org.blockmirror.state.UnitIdentity;
 import org.blockmirror.time.MonotonicClock;
 import org.blockmirror.volume.FileVolume;
@@ -55,12 +61,14 @@ public final class LocalDaemon implements AutoCloseable {
     private final HeartbeatService heartbeats;
     private final ScheduledExecutorService timers;
     private final ControlServer control;
+    private final AlertCenter alerts;
+    private final AlertListener alertHook;
     private final FrontEnd frontEnd; // null: frontend = none
 
     private LocalDaemon(LocalConfig config, UUID unitId, Volume volume, Journal journal, WritePipeline pipeline,
                         EventLoopGroup transportGroup, Replicator replicator, ConnectionArray connections,
                         HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control,
-                        FrontEnd frontEnd) {
+                        AlertCenter alerts, AlertListener alertHook, FrontEnd frontEnd) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -72,6 +80,8 @@ public final class LocalDaemon implements AutoCloseable {
         this.heartbeats = heartbeats;
         this.timers = timers;
         this.control = control;
+        this.alerts = alerts;
+        this.alertHook = alertHook;
         this.frontEnd = frontEnd;
     }
 
@@ -83,21 +93,42 @@ public final class LocalDaemon implements AutoCloseable {
      */
     public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Random random, boolean formatJournal)
             throws IOException {
-        return start(config, clock, random, formatJournal, FrontEndFactory.UNAVAILABLE);
+        return start(config, clock, Clock.systemDefaultZone(), random, formatJournal, FrontEndFactory.UNAVAILABLE);
     }
 
     /**
-     * As {@link #start(LocalConfig, MonotonicClock, Random, boolean)}; when {@code frontend} is
-     * not none, the front end is started last (the host sees the disk only once every write it
-     * sends can be journalled and mirrored) and closed first.
+     * @param timeOfDay wall-clock time and zone the send-blackout windows are read in
      */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
+                                    boolean formatJournal) throws IOException {
+        return start(config, clock, timeOfDay, random, formatJournal, FrontEndFactory.UNAVAILABLE);
+    }
+
+    /** As {@link #start(LocalConfig, MonotonicClock, Random, boolean)}, with a front end. */
     public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Random random, boolean formatJournal,
                                     FrontEndFactory frontEnds) throws IOException {
+        return start(config, clock, Clock.systemDefaultZone(), random, formatJournal, frontEnds);
+    }
+
+    /**
+     * Starts the local unit. When {@code frontend} is not none, the front end is started last
+     * (the host sees the disk only once every write it sends can be journalled and mirrored)
+     * and closed first.
+     *
+     * @param timeOfDay wall-clock time and zone the send-blackout windows are read in
+     */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
+                                    boolean formatJournal, FrontEndFactory frontEnds) throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
         List<AutoCloseable> opened = new ArrayList<>();
         try {
+            AlertListener alertHook = AlertHook.of(c.alert());
+            if (alertHook instanceof AutoCloseable closeable) {
+                opened.add(closeable);
+            }
+            AlertCenter alerts = new AlertCenter("local", c.volumeId(), clock, alertHook);
             FileVolume volume = FileVolume.open(c.volumePath(), c.blockSize(), c.volumeSize(), c.volumeSize());
             opened.add(volume);
             Journal journal = openJournal(config, clock, formatJournal);
@@ -119,7 +150,8 @@ public final class LocalDaemon implements AutoCloseable {
                     new Replicator.Identity(unitId, c.volumeId(), volume.sizeBytes(), c.blockSize(),
                             config.ackMode() == AckMode.SYNC ? org.blockmirror.protocol.AckMode.SYNC
                                     : org.blockmirror.protocol.AckMode.ASYNC),
-                    group, random::nextLong, connections);
+                    group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),
+                            config.sendBlackout(), clock, timeOfDay));
             replicator.start();
             opened.add(replicator);
 
@@ -130,6 +162,8 @@ public final class LocalDaemon implements AutoCloseable {
                     .settings(heartbeatSettings(c)).clock(clock).connections(connections)
                     .build();
             heartbeats.monitor().addListener(replicator);
+            LocalAlerts alertSources = new LocalAlerts(alerts, journal, pipeline, replicator, config, clock);
+            heartbeats.monitor().addListener(alertSources);
             heartbeats.start();
             opened.add(heartbeats);
 
@@ -139,6 +173,7 @@ public final class LocalDaemon implements AutoCloseable {
                 return t;
             });
             timers.scheduleWithFixedDelay(pipeline::expireSyncWaits, 100, 100, TimeUnit.MILLISECONDS);
+            timers.scheduleWithFixedDelay(alertSources::check, 200, 200, TimeUnit.MILLISECONDS);
             opened.add(timers::shutdownNow);
 
             FrontEnd frontEnd = null;
@@ -151,7 +186,7 @@ public final class LocalDaemon implements AutoCloseable {
             ControlServer control = ControlServer.start(c.controlSocket(),
                     Map.of("status", args -> self[0].status()));
             self[0] = new LocalDaemon(config, unitId, volume, journal, pipeline, group, replicator, connections,
-                    heartbeats, timers, control, frontEnd);
+                    heartbeats, timers, control, alerts, alertHook, frontEnd);
             log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
                             + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
                     volume.describe(), config.remoteAddress().getHostString() + ":" + config.remoteAddress().getPort(),
@@ -235,22 +270,8 @@ public final class LocalDaemon implements AutoCloseable {
         LinkStatus ls = heartbeats.monitor().status();
         var hb = heartbeats.stats();
         long acked = replicator.ackedSeq();
-        List<String> alerts = new ArrayList<>();
-        if (js.full() || pipeline.journalFullAlert()) {
-            alerts.add("journal full: host writes wait and then fail");
-        }
-        if (ls.state() != org.blockmirror.heartbeat.LinkState.UP) {
-            alerts.add("link " + ls.state().name().toLowerCase() + ": writes are queued in the journal");
-        }
-        if (pipeline.syncDegraded()) {
-            alerts.add("sync mode degraded: the remote is not acknowledging in time");
-        }
-        if (replicator.lastError() != null) {
-            alerts.add(replicator.lastError());
-        }
-        if (pipeline.fatalError() != null) {
-            alerts.add(pipeline.fatalError());
-        }
+        SendSchedule schedule = replicator.schedule();
+        ZonedDateTime resumesAt = schedule.resumesAt();
         long free = js.capacityBytes() - js.usedBytes();
         return new LocalStatus("local", Version.current(), config.common().volumeId(), unitId.toString(),
                 config.ackMode().name().toLowerCase(),
@@ -260,14 +281,17 @@ public final class LocalDaemon implements AutoCloseable {
                         heartbeats.monitor().peer(), hb.sent(), hb.received()),
                 new LocalStatus.Replication(replicator.phase().name(), replicator.connectionsUp(),
                         replicator.connectionsConfigured(), replicator.sentSeq(), acked, replicator.sessionsOpened(),
-                        replicator.naks(), replicator.lastError()),
+                        replicator.naks(), replicator.lastError(), resumesAt != null ? "blackout" : "open",
+                        resumesAt == null ? null : resumesAt.toOffsetDateTime().toString(),
+                        schedule.rateBytesPerSecond(), schedule.blackout().toString()),
                 new LocalStatus.Journal(journal.path().toString(), js.capacityBytes(), js.usedBytes(), free,
                         js.capacityBytes() == 0 ? 0 : Math.round(1000.0 * js.usedBytes() / js.capacityBytes()) / 10.0,
-                        js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch()),
+                        js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch(),
+                        js.unreleasedBytes(), config.journalHighWaterPercent()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
                 frontEnd == null ? null : frontEnd.status(),
-                Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts);
+                Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active());
     }
 
     /** Waits until the remote has acknowledged everything written so far (for tests and the demo). */
@@ -293,7 +317,7 @@ public final class LocalDaemon implements AutoCloseable {
             }
         }
         // listed in opening order; closed in reverse
-        closeAll(List.of(volume, journal, pipeline,
+        closeAll(List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, journal, pipeline,
                 () -> transportGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
                 replicator, heartbeats, timers::shutdownNow));
         log.info("local unit {} stopped", unitId);

@@ -1,6 +1,7 @@
 package org.blockmirror.local;
 
 import java.util.List;
+import org.blockmirror.alert.Alert;
 import org.blockmirror.frontend.FrontEndStatus;
 
 /**
@@ -23,21 +24,36 @@ public record LocalStatus(
         FrontEndStatus frontEnd,
         long lagRecords,
         long lagBytes,
-        List<String> alerts) {
+        List<Alert> alerts) {
 
     /** The heartbeat link to the peer. */
     public record Link(String state, long millisInState, Long lastHeardMillisAgo, Long probationRemainingMillis,
                        String peer, long heartbeatsSent, long heartbeatsReceived) {
     }
 
-    /** The n-connection session to the remote. */
+    /**
+     * The n-connection session to the remote.
+     *
+     * @param schedule                "open", or "blackout" while a send-blackout window holds sending back
+     * @param sendingResumesAt        end of the current blackout (ISO-8601 with offset), or null
+     * @param rateLimitBytesPerSecond transport.rate-limit (0: unlimited)
+     * @param sendBlackout            the configured blackout windows ("none" if none)
+     */
     public record Replication(String phase, int connectionsUp, int connectionsConfigured, long sentSeq, long ackedSeq,
-                              long sessionsOpened, long naks, String lastError) {
+                              long sessionsOpened, long naks, String lastError, String schedule,
+                              String sendingResumesAt, long rateLimitBytesPerSecond, String sendBlackout) {
     }
 
-    /** The on-disk circular queue. */
+    /**
+     * The on-disk circular queue.
+     *
+     * @param usedBytes        space not reusable yet (released records count until the next tail checkpoint)
+     * @param unreleasedBytes  records the remote has not acknowledged yet; compared with the high-water mark
+     * @param highWaterPercent journal.high-water-percent
+     */
     public record Journal(String path, long capacityBytes, long usedBytes, long freeBytes, double usedPercent,
-                          long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch) {
+                          long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch,
+                          long unreleasedBytes, int highWaterPercent) {
     }
 
     /** Host blocks written locally, sent to and acknowledged by the remote. */

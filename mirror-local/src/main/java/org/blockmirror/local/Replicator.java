@@ -1,6 +1,7 @@
 package org.blockmirror.local;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -40,6 +41,7 @@ import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
 import org.blockmirror.protocol.Write;
+import org.blockmirror.schedule.SendSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * keeping at most the window's worth of bytes unacknowledged. ACKs free journal space. When
  * anything fails — a connection, a NAK, the heartbeat — the session ends and a new one starts
  * after the back-off, resending from what the remote has applied (the seed's replay). The
- * journal is the queue: nothing is held in memory that is not also on disk.
+ * journal is the queue: nothing is held in memory that is not also on disk. ACKs go to the
+ * {@link WritePipeline}, which frees journal space (only once the local volume has the
+ * records as well).
  */
 public final class Replicator implements LinkListener, AutoCloseable {
 
@@ -67,7 +71,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     /** Where the replicator is, for status and logs. */
-    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, BACKING_OFF, STOPPED }
+    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE, BACKING_OFF, STOPPED }
 
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     private static final int FLUSH_EVERY = 64;
@@ -82,6 +86,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final LongSupplier sessionIds;
     /** The seed's connection array: the heartbeat closes every registered connection on DOWN. */
     private final ConnectionArray connectionArray;
+    /** Send windows and rate limit (SPEC F24): the journal absorbs what they hold back. */
+    private final SendSchedule schedule;
+    /** Record data is read into these and sent from them without a copy. */
+    private final RecordBuffers recordBuffers = new RecordBuffers(ByteBufAllocator.DEFAULT);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -107,6 +115,17 @@ public final class Replicator implements LinkListener, AutoCloseable {
      */
     public Replicator(Journal journal, WritePipeline pipeline, Settings settings, Identity identity,
                       EventLoopGroup group, LongSupplier sessionIds, ConnectionArray connectionArray) {
+        this(journal, pipeline, settings, identity, group, sessionIds, connectionArray, SendSchedule.unlimited());
+    }
+
+    /**
+     * @param sessionIds source of session ids (random in production; injectable for tests)
+     * @param schedule   when records may be sent and how fast
+     */
+    public Replicator(Journal journal, WritePipeline pipeline, Settings settings, Identity identity,
+                      EventLoopGroup group, LongSupplier sessionIds, ConnectionArray connectionArray,
+                      SendSchedule schedule) {
+        this.schedule = schedule;
         this.journal = journal;
         this.pipeline = pipeline;
         this.settings = settings;
@@ -335,7 +354,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         JournalReader reader = journal.reader(from);
         int unflushed = 0;
         while (s.isOpen()) {
-            JournalRecord rec = reader.next();
+            JournalRecord rec = reader.next(recordBuffers);
             if (rec == null) {
                 if (unflushed > 0) {
                     s.channels.forEach(Channel::flush);
@@ -356,6 +375,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
             if (!awaitWritable(s, ch)) {
                 break;
             }
+            if (!awaitSchedule(s, rec.data().remaining())) {
+                break;
+            }
             sendRecord(s, ch, rec);
             if (++unflushed >= FLUSH_EVERY) {
                 s.channels.forEach(Channel::flush);
@@ -367,7 +389,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private void sendRecord(ReplicationSession s, Channel ch, JournalRecord rec) {
         Write write = new Write(rec.seq(), rec.timestampMillis(),
                 isTrim(rec) ? RecordType.TRIM : RecordType.WRITE, rec.lba(), rec.blockCount(), rec.dataCrc32c(),
-                isTrim(rec) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(rec.data()));
+                isTrim(rec) ? Unpooled.EMPTY_BUFFER : recordBuffers.take(rec.dataLength()));
         lock.lock();
         try {
             inflight.add(new long[] {rec.seq(), rec.data().remaining(), rec.blockCount()});
@@ -425,6 +447,44 @@ public final class Replicator implements LinkListener, AutoCloseable {
         }
     }
 
+    /**
+     * Holds the next record back while the schedule says so: during a blackout window (the
+     * session stays open, the journal absorbs the writes) or until the rate limit allows it.
+     */
+    private boolean awaitSchedule(ReplicationSession s, long bytes) {
+        if (schedule.permit(bytes) == 0) {
+            return s.isOpen();
+        }
+        s.channels.forEach(Channel::flush); // what is already written goes out now
+        Phase before = phase;
+        boolean paused = false;
+        lock.lock();
+        try {
+            long wait;
+            while (s.isOpen() && !closed && (wait = schedule.permit(bytes)) > 0) {
+                if (!paused && schedule.inBlackout()) {
+                    paused = true;
+                    phase = Phase.PAUSED_BY_SCHEDULE;
+                    log.info("send blackout ({}): holding writes in the journal until {}", schedule.blackout(),
+                            schedule.resumesAt());
+                }
+                changed.awaitNanos(Math.min(wait, SendSchedule.BLACKOUT_RECHECK_NANOS));
+            }
+            return s.isOpen() && !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+            if (paused) {
+                phase = before;
+                if (s.isOpen()) {
+                    log.info("send blackout over: sending resumes");
+                }
+            }
+        }
+    }
+
     private boolean awaitWritable(ReplicationSession s, Channel ch) {
         lock.lock();
         try {
@@ -458,6 +518,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
 
     private void endSession(ReplicationSession s) {
         unregister(s);
+        recordBuffers.discardUntaken(); // a record read but not sent when the session ended
         lock.lock();
         try {
             if (session == s) {
@@ -490,8 +551,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         }
         blocksAcked.addAndGet(newlyAckedBlocks);
         if (seq > 0) {
-            journal.release(seq);
-            pipeline.onRemoteAck(seq);
+            pipeline.onRemoteAck(seq); // releases the journal once the local volume has the records too
         }
     }
 
@@ -584,6 +644,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    public SendSchedule schedule() {
+        return schedule;
     }
 
     public int connectionsConfigured() {

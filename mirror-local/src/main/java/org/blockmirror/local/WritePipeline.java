@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * The journal is written first (write-ahead): the volume never holds a write the journal could
  * lose, so after a crash redoing the journal from its tail makes the local volume equal to
- * what the remote will end up with.
+ * what the remote will end up with. For that the journal must keep a record until the local
+ * volume holds it too, not just until the remote acknowledged it: the remote may well be
+ * faster than the volume stage. So this class, not the replicator, releases journal records.
  */
 public final class WritePipeline implements BlockDevice, AutoCloseable {
 
@@ -64,6 +66,8 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
     private final ArrayDeque<HostOp> awaitingRemote = new ArrayDeque<>();
     private final ReentrantLock remoteLock = new ReentrantLock();
     private long remoteAckedSeq;
+    /** Every record up to this seq is on the local volume and flushed. Guarded by remoteLock. */
+    private long volumeDurableSeq;
 
     private final Thread journalStage;
     private final Thread volumeStage;
@@ -77,6 +81,10 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
     private volatile String fatalError;
     private volatile boolean closed;
 
+    /**
+     * @param volume must already hold every durable record of {@code journal} (the daemon redoes
+     *               them before it builds the pipeline)
+     */
     public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings) {
         this.volume = volume;
         this.journal = journal;
@@ -84,6 +92,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         this.settings = settings;
         this.blockSize = volume.blockSize();
         this.blockCount = volume.blockCount();
+        this.volumeDurableSeq = journal.durableSeq();
         this.journalStage = new Thread(this::journalLoop, "journal-stage");
         this.volumeStage = new Thread(this::volumeLoop, "volume-stage");
         this.readers = Executors.newFixedThreadPool(4, r -> {
@@ -323,6 +332,13 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
                 blocksWritten.addAndGet(op.blockCount);
                 op.locallyDurableNanos = now;
             }
+            remoteLock.lock();
+            try {
+                volumeDurableSeq = Math.max(volumeDurableSeq, batch.get(batch.size() - 1).seq);
+                releaseJournal();
+            } finally {
+                remoteLock.unlock();
+            }
             if (settings.ackMode() == AckMode.ASYNC) {
                 batch.forEach(this::complete);
             } else {
@@ -358,11 +374,11 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         }
     }
 
-    /** The remote has durably applied every write up to {@code seq}. */
+    /**
+     * The remote has durably applied every write up to {@code seq}: completes sync-mode writes
+     * and frees the journal records the local volume holds as well.
+     */
     public void onRemoteAck(long seq) {
-        if (settings.ackMode() != AckMode.SYNC) {
-            return;
-        }
         boolean restored = false;
         remoteLock.lock();
         try {
@@ -371,14 +387,29 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
                 // the remote acknowledges again: writes waiting for it now are not late
                 restored = syncDegraded.getAndSet(0) > 0;
             }
-            while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= remoteAckedSeq) {
-                complete(awaitingRemote.poll());
+            releaseJournal();
+            if (settings.ackMode() == AckMode.SYNC) {
+                while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= remoteAckedSeq) {
+                    complete(awaitingRemote.poll());
+                }
             }
         } finally {
             remoteLock.unlock();
         }
         if (restored) {
             log.info("sync mode restored: the remote acknowledges writes again");
+        }
+    }
+
+    /**
+     * Releases the journal up to what both the remote and the local volume hold: the journal is
+     * also the local redo log, so a record the volume stage has not flushed must survive a crash.
+     * remoteLock held.
+     */
+    private void releaseJournal() {
+        long releasable = Math.min(remoteAckedSeq, volumeDurableSeq);
+        if (releasable > 0) {
+            journal.release(releasable);
         }
     }
 

@@ -162,13 +162,14 @@ final class Applier implements AutoCloseable {
     private void applyBatch(List<IncomingWrite> batch) {
         List<IncomingWrite> done = new ArrayList<>(batch.size());
         IncomingWrite failed = null;
+        Rejection rejection = null;
         for (IncomingWrite w : batch) {
             if (failed != null) {
                 w.release(); // after a failure the rest must wait for the resend, in order
                 continue;
             }
-            String problem = applyOne(w);
-            if (problem == null) {
+            rejection = applyOne(w);
+            if (rejection == null) {
                 done.add(w);
             } else {
                 failed = w;
@@ -181,6 +182,9 @@ final class Applier implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            // Only now: the NAK may bring the resend at once, and it must find the sequence rewound
+            // (before, it was taken for a duplicate of an applied write and never answered).
+            failed.responder().nak(failed.seq(), rejection.failure(), rejection.message());
         }
         if (done.isEmpty()) {
             return;
@@ -226,8 +230,12 @@ final class Applier implements AutoCloseable {
         answered.forEach(WriteResponder::flush);
     }
 
-    /** Writes one record to the volume; returns null on success or the reason it was NAKed. */
-    private String applyOne(IncomingWrite w) {
+    /** Why a write was not applied; the caller NAKs it once the sequence is rewound. */
+    private record Rejection(WriteResponder.Failure failure, String message) {
+    }
+
+    /** Writes one record to the volume; returns null on success or why it must be NAKed. */
+    private Rejection applyOne(IncomingWrite w) {
         int bs = volume.blockSize();
         try {
             if (w.lba() < 0 || w.blockCount() < 0 || w.lba() + w.blockCount() > volume.blockCount()) {
@@ -254,11 +262,10 @@ final class Applier implements AutoCloseable {
         }
     }
 
-    private String fail(IncomingWrite w, WriteResponder.Failure failure, String message) {
+    private Rejection fail(IncomingWrite w, WriteResponder.Failure failure, String message) {
         failures.incrementAndGet();
         log.warn("cannot apply write seq {} ({}): {}", w.seq(), failure, message);
-        w.responder().nak(w.seq(), failure, message);
-        return message;
+        return new Rejection(failure, message);
     }
 
     private void writeZeros(long offset, long length) throws IOException {

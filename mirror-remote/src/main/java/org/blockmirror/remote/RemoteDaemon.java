@@ -15,8 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.blockmirror.Version;
+import org.blockmirror.alert.AlertCenter;
+import org.blockmirror.alert.AlertHook;
+import org.blockmirror.alert.AlertListener;
 import org.blockmirror.config.CommonConfig;
 import org.blockmirror.control.ControlServer;
 import org.blockmirror.frontend.FrontEnd;
@@ -53,11 +58,16 @@ public final class RemoteDaemon implements AutoCloseable {
     private final Channel server;
     private final HeartbeatService heartbeats;
     private final ControlServer control;
+    private final AlertCenter alerts;
+    private final AlertListener alertHook;
+    private final ScheduledExecutorService timers;
+
     private final FrontEnd frontEnd; // null: frontend = none
 
     private RemoteDaemon(RemoteConfig config, UUID unitId, FileVolume volume, AppliedSequence applied, Applier applier,
                          Attachment attachment, EventLoopGroup group, Channel server, HeartbeatService heartbeats,
-                         ControlServer control, FrontEnd frontEnd) {
+                         ControlServer control, AlertCenter alerts, AlertListener alertHook,
+                         ScheduledExecutorService timers, FrontEnd frontEnd) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -68,6 +78,9 @@ public final class RemoteDaemon implements AutoCloseable {
         this.server = server;
         this.heartbeats = heartbeats;
         this.control = control;
+        this.alerts = alerts;
+        this.alertHook = alertHook;
+        this.timers = timers;
         this.frontEnd = frontEnd;
     }
 
@@ -87,6 +100,11 @@ public final class RemoteDaemon implements AutoCloseable {
                 () -> new UUID(random.nextLong(), random.nextLong()));
         List<AutoCloseable> opened = new ArrayList<>();
         try {
+            AlertListener alertHook = AlertHook.of(c.alert());
+            if (alertHook instanceof AutoCloseable closeable) {
+                opened.add(closeable);
+            }
+            AlertCenter alerts = new AlertCenter("remote", c.volumeId(), clock, alertHook);
             FileVolume volume = FileVolume.open(c.volumePath(), c.blockSize(), c.volumeSize(), c.volumeSize());
             opened.add(volume);
             AppliedSequence applied = AppliedSequence.open(c.stateDir().resolve("applied-seq"));
@@ -103,6 +121,8 @@ public final class RemoteDaemon implements AutoCloseable {
                     .settings(new HeartbeatSettings(c.heartbeatIntervalMs(), c.heartbeatTimeoutMs(),
                             c.heartbeatProbationMs(), c.heartbeatProbationGapMs()))
                     .clock(clock).build();
+            RemoteAlerts alertSources = new RemoteAlerts(alerts, applier);
+            heartbeats.monitor().addListener(alertSources);
             heartbeats.monitor().addListener((from, to, reason) -> {
                 if (to == LinkState.DOWN) {
                     int closed = attachment.closeAll();
@@ -137,6 +157,13 @@ public final class RemoteDaemon implements AutoCloseable {
             opened.add(() -> server.close().syncUninterruptibly());
             heartbeats.start();
             opened.add(heartbeats);
+            ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "remote-timers");
+                t.setDaemon(true);
+                return t;
+            });
+            timers.scheduleWithFixedDelay(alertSources::check, 200, 200, TimeUnit.MILLISECONDS);
+            opened.add(timers::shutdownNow);
 
             FrontEnd frontEnd = null;
             if (config.frontEnd().enabled()) {
@@ -148,7 +175,7 @@ public final class RemoteDaemon implements AutoCloseable {
             RemoteDaemon[] self = new RemoteDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(), Map.of("status", args -> self[0].status()));
             self[0] = new RemoteDaemon(config, unitId, volume, applied, applier, attachment, group, server, heartbeats,
-                    control, frontEnd);
+                    control, alerts, alertHook, timers, frontEnd);
             log.info("remote unit {} receiving volume '{}' ({} blocks of {} bytes) into {} on {}; applied seq {}",
                     unitId, c.volumeId(), volume.blockCount(), c.blockSize(), volume.describe(),
                     server.localAddress(), applied.get());
@@ -199,13 +226,6 @@ public final class RemoteDaemon implements AutoCloseable {
     public RemoteStatus status() {
         LinkStatus ls = heartbeats.monitor().status();
         var hb = heartbeats.stats();
-        List<String> alerts = new ArrayList<>();
-        if (ls.state() != LinkState.UP) {
-            alerts.add("link " + ls.state().name().toLowerCase());
-        }
-        if (applier.failures() > 0) {
-            alerts.add(applier.failures() + " write(s) could not be applied (see the log)");
-        }
         UUID attached = attachment.attachedUnit();
         return new RemoteStatus("remote", Version.current(), config.common().volumeId(), unitId.toString(),
                 new RemoteStatus.Link(ls.state().name(), ls.millisInState(),
@@ -214,7 +234,7 @@ public final class RemoteDaemon implements AutoCloseable {
                         heartbeats.monitor().peer(), hb.sent(), hb.received()),
                 attachment.connections(), attached == null ? null : attached.toString(), applier.durableAppliedSeq(),
                 applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(),
-                frontEnd == null ? null : frontEnd.status(), alerts);
+                frontEnd == null ? null : frontEnd.status(), alerts.active());
     }
 
     @Override
@@ -227,9 +247,9 @@ public final class RemoteDaemon implements AutoCloseable {
                 log.warn("error while removing the front end: {}", e.toString());
             }
         }
-        List<AutoCloseable> parts = List.of(volume, applied, applier,
+        List<AutoCloseable> parts = List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, applied, applier,
                 () -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
-                () -> server.close().syncUninterruptibly(), heartbeats);
+                () -> server.close().syncUninterruptibly(), heartbeats, timers::shutdownNow);
         for (int i = parts.size() - 1; i >= 0; i--) {
             try {
                 parts.get(i).close();

@@ -1,6 +1,7 @@
 package org.blockmirror.remote;
 
 import java.util.List;
+import org.blockmirror.alert.Alert;
 import org.blockmirror.frontend.FrontEndStatus;
 
 /** What {@code blockmirror status} shows for a remote unit (serialised to JSON as is). */
@@ -18,7 +19,7 @@ public record RemoteStatus(
         long reorderBufferedBytes,
         long applyFailures,
         FrontEndStatus frontEnd,
-        List<String> alerts) {
+        List<Alert> alerts) {
 
     /** The heartbeat link to the peer. */
     public record Link(String state, long millisInState, Long lastHeardMillisAgo, Long probationRemainingMillis,

@@ -185,6 +185,8 @@ class ApplierTest {
 
         assertEquals(List.of(), refused);
         assertArrayEquals(expected, readBlocks(0, (int) BLOCKS), "volume differs from applying in seq order");
+        // counted just after the applied seq is persisted, so the last batch may still be counting
+        await("every write is counted", () -> applier.writesApplied() >= count);
         assertEquals(count, applier.writesApplied());
         List<Long> allAcks = new ArrayList<>();
         for (Connection c : connections) {
@@ -252,6 +254,41 @@ class ApplierTest {
         await("seq 3 is applied", () -> applier.durableAppliedSeq() == 3);
         await("the new connection hears that seq 3 is applied", () -> fresh.acks.contains(3L));
         assertArrayEquals(content(3, 1).array(), readBlocks(3, 1));
+    }
+
+    @Test
+    void aResendThatTheNakBringsAtOnceIsApplied() throws Exception {
+        ByteBuffer good = content(1, 1);
+        ByteBuffer corrupted = content(1, 1);
+        corrupted.put(7, (byte) (corrupted.get(7) ^ 0x01));
+        Connection answers = new Connection("answers");
+        // A peer as fast as can be: it resends from inside the NAK, on the applier's own thread.
+        WriteResponder eager = new WriteResponder() {
+            @Override
+            public void ack(long seq) {
+                answers.ack(seq);
+            }
+
+            @Override
+            public void nak(long seq, Failure failure, String message) {
+                answers.nak(seq, failure, message);
+                if (answers.naks.size() == 1) {
+                    applier.offer(write(1, 3, good, this));
+                }
+            }
+
+            @Override
+            public void flush() {
+                answers.flush();
+            }
+        };
+        applier.offer(new IncomingWrite(1, false, 3, 1, crc(good), Unpooled.copiedBuffer(corrupted), eager));
+        await("the resend is applied", () -> applier.durableAppliedSeq() == 1);
+        await("the resend is acknowledged", () -> answers.acks.contains(1L));
+        assertEquals(1, answers.naks.size(), answers.naks.toString());
+        assertTrue(answers.naks.get(0).startsWith("1 CRC_MISMATCH data CRC32C"), answers.naks.get(0));
+        assertArrayEquals(good.array(), readBlocks(3, 1));
+        assertEquals(List.of(), answers.problems);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.blockmirror.remote;
 
+import org.blockmirror.testing.LogCapture;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -30,6 +32,8 @@ import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.HelloReject;
 import org.blockmirror.protocol.Message;
+import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.NakStatus;
 import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RejectReason;
 import org.blockmirror.protocol.Write;
@@ -165,7 +169,7 @@ class MalformedFrameTest {
             peer.send(goodHello(unitA, 1));
             assertInstanceOf(HelloOk.class, peer.receive(TIMEOUT_MS));
             byte[] frame = RawPeer.encode(Write.ofData(1, 0, 7, 1, Unpooled.wrappedBuffer(content(1))));
-            frame[FrameHeader.LENGTH + 100] ^= 1; // flip a data bit: the frame CRC no longer matches
+            frame[FrameHeader.LENGTH + 20] ^= 1; // flip an LBA bit: the frame CRC no longer matches
             peer.sendBytes(frame);
             List<Message> answers = peer.receiveUntilClosed(TIMEOUT_MS);
             assertEquals(1, answers.size(), answers.toString());
@@ -175,6 +179,39 @@ class MalformedFrameTest {
         }
         assertEquals(0, daemon.appliedSeq());
         assertAWellBehavedSessionWorks(unitA, 2);
+    }
+
+    @Test
+    void aWriteWhoseDataWasDamagedOnTheWayIsNakedByTheEndToEndCheckAndNotApplied() throws Exception {
+        try (RawPeer peer = new RawPeer(server)) {
+            peer.send(goodHello(unitA, 1));
+            assertInstanceOf(HelloOk.class, peer.receive(TIMEOUT_MS));
+            byte[] frame = RawPeer.encode(Write.ofData(1, 0, 7, 1, Unpooled.wrappedBuffer(content(1))));
+            // a data byte: not covered by the frame CRC, but by the record's data CRC32C
+            frame[FrameHeader.LENGTH + FrameHeader.WRITE_FIELDS_LENGTH + 100] ^= 1;
+            peer.sendBytes(frame);
+            Nak nak = assertInstanceOf(Nak.class, peer.receive(TIMEOUT_MS));
+            assertEquals(1, nak.seq());
+            assertEquals(NakStatus.CRC_MISMATCH, nak.status());
+            assertTrue(nak.message().matches("data CRC32C 0x[0-9a-f]{8} does not match 0x[0-9a-f]{8} sent"),
+                    nak.message());
+            assertEquals(0, daemon.appliedSeq());
+            try (FileChannel ch = FileChannel.open(dir.resolve("remote.vol"), StandardOpenOption.READ)) {
+                ByteBuffer block = ByteBuffer.allocate(BS);
+                ch.read(block, 7L * BS);
+                assertArrayEquals(new byte[BS], block.array(), "the damaged data never reached the volume");
+            }
+
+            // the connection stays up, and the resend (what the local unit does after a NAK) is applied
+            peer.send(Write.ofData(1, 0, 7, 1, Unpooled.wrappedBuffer(content(1))));
+            assertEquals(new Ack(1), peer.receive(TIMEOUT_MS));
+        }
+        assertEquals(1, daemon.appliedSeq());
+        try (FileChannel ch = FileChannel.open(dir.resolve("remote.vol"), StandardOpenOption.READ)) {
+            ByteBuffer block = ByteBuffer.allocate(BS);
+            ch.read(block, 7L * BS);
+            assertArrayEquals(content(1).array(), block.array());
+        }
     }
 
     @Test

@@ -1,0 +1,58 @@
+package org.blockmirror.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.blockmirror.config.ConfigException;
+import org.blockmirror.config.ConfigFile;
+import org.blockmirror.schedule.SendWindows;
+import org.junit.jupiter.api.Test;
+
+/** The link-scheduling and high-water keys of the local unit. */
+class LocalConfigTest {
+
+    private static final String BASE = "volume.id = v\nvolume.path = /dev/null\njournal.path = /tmp/j\n"
+            + "remote.address = 127.0.0.1:7789\nheartbeat.peer = 127.0.0.1:7791\n";
+
+    private static LocalConfig parse(String extra) throws ConfigException {
+        return LocalConfig.parse(ConfigFile.parse("l.conf", BASE + extra));
+    }
+
+    private static List<String> problems(String extra) {
+        return assertThrows(ConfigException.class, () -> parse(extra)).problems();
+    }
+
+    @Test
+    void defaultsAreNoLimitNoWindowsAndAHighWaterMarkOf80Percent() throws Exception {
+        LocalConfig c = parse("");
+        assertEquals(0, c.rateLimitBytesPerSecond());
+        assertEquals(SendWindows.none(), c.sendBlackout());
+        assertEquals(80, c.journalHighWaterPercent());
+    }
+
+    @Test
+    void readsTheKeys() throws Exception {
+        LocalConfig c = parse("transport.rate-limit = 20M\ntransport.send-blackout = 08:00-18:00, 22:00-02:00\n"
+                + "journal.high-water-percent = 65\n");
+        assertEquals(20L << 20, c.rateLimitBytesPerSecond());
+        assertEquals("08:00-18:00,22:00-02:00", c.sendBlackout().toString());
+        assertEquals(65, c.journalHighWaterPercent());
+    }
+
+    @Test
+    void badValuesAreRefusedWithFileLineAndRange() {
+        assertEquals(List.of(
+                "l.conf line 6: journal.high-water-percent = 0: must be between 1 and 100",
+                "l.conf line 7: transport.rate-limit = 1K: must be 0 (unlimited) or at least 64 KiB per second",
+                "l.conf line 8: transport.send-blackout = 8-18: '8-18' is not a window: expected "
+                        + SendWindows.SYNTAX),
+                problems("journal.high-water-percent = 0\ntransport.rate-limit = 1K\ntransport.send-blackout = 8-18\n"));
+        assertEquals(List.of("l.conf line 6: transport.rate-limit = fast: not a size (allowed 0 B to 1 TiB; "
+                        + "examples: 1048576, 512K, 64M, 10G)"),
+                problems("transport.rate-limit = fast\n"));
+        assertEquals(List.of("l.conf line 6: transport.send-blackout = 00:00-12:00,12:00-24:00: the windows cover"
+                        + " the whole day: nothing would ever be sent"),
+                problems("transport.send-blackout = 00:00-12:00,12:00-24:00\n"));
+    }
+}
