@@ -642,9 +642,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
             VerifyTracker.Judgement j = verification.judge(verify);
             if (j == null) {
                 reportError("remote sent VERIFY for seq " + verify.seq() + ", which is not in flight");
-                if (s != null) {
-                    s.end("VERIFY for seq " + verify.seq() + ", not in flight");
-                }
+                s.end("VERIFY for seq " + verify.seq() + ", not in flight");
                 return;
             }
             if (j.reply().verdict() == Verdict.ACK_ACK) {
@@ -658,9 +656,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
             if (j.giveUp()) {
                 reportError("remote received seq " + verify.seq() + " damaged " + (VerifyTracker.MAX_REJECTIONS + 1)
                         + " times in a row; starting a new session");
-                if (s != null) {
-                    s.end("seq " + verify.seq() + " keeps failing verification");
-                }
+                s.end("seq " + verify.seq() + " keeps failing verification");
                 return;
             }
             signal(); // the replicator resends it
