@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
@@ -33,6 +34,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private final int maxPayloadLength;
     private final CRC32C crc = new CRC32C();
     private int blockSize;
+    /** The ack mode the connection's HELLO asked for; null until known. VERIFY frames need VERIFIED. */
+    private AckMode ackMode;
     private boolean failed;
     private boolean decodedAFrame;
     /** Length of the frame at the front of the cumulation once its header has arrived, else 0. */
@@ -71,6 +74,16 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     + Hello.MIN_BLOCK_SIZE + ".." + Hello.MAX_BLOCK_SIZE);
         }
         this.blockSize = blockSize;
+    }
+
+    /**
+     * Sets the ack mode the connection's session negotiated: VERIFY and VERIFY_REPLY frames are
+     * accepted only under {@link AckMode#VERIFIED}. Call on the channel's event loop (the local
+     * unit before connecting, the remote when it accepts the HELLO).
+     */
+    public FrameDecoder expectAckMode(AckMode mode) {
+        this.ackMode = Objects.requireNonNull(mode, "mode");
+        return this;
     }
 
     public int maxPayloadLength() {
@@ -133,6 +146,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         FrameType type = FrameType.fromCode(typeCode);
         if (type == null) {
             throw new ProtocolException("unknown frame type " + typeCode);
+        }
+        if ((type == FrameType.VERIFY || type == FrameType.VERIFY_REPLY) && ackMode != AckMode.VERIFIED) {
+            throw new ProtocolException(type + " frame on a connection that did not negotiate ack mode VERIFIED"
+                    + (ackMode == null ? " (no HELLO accepted yet)" : " (it runs " + ackMode + ")"));
         }
 
         if (available < FrameHeader.FLAGS_OFFSET + 2) {

@@ -105,6 +105,14 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
         } else if (msg instanceof Goodbye g) {
             frame.writeShort(g.reason().code());
             writeMessage(frame, g.message());
+        } else if (msg instanceof Verify v) {
+            frame.writeLong(v.seq());
+            frame.writeInt(v.dataCrc32c());
+        } else if (msg instanceof VerifyReply r) {
+            frame.writeLong(r.seq());
+            frame.writeByte(r.verdict().code());
+            frame.writeInt(r.remoteCrc32c());
+            frame.writeInt(r.localCrc32c());
         } else {
             throw new IllegalStateException("unhandled message type " + msg.getClass());
         }

@@ -8,9 +8,13 @@ public enum FrameType {
     WRITE(4),
     ACK(5),
     NAK(6),
-    GOODBYE(7);
+    GOODBYE(7),
+    /** Verified ack mode only: the CRC32C the remote computed over a WRITE's data. */
+    VERIFY(8),
+    /** Verified ack mode only: the local unit's verdict on a VERIFY, ACK_ACK or NAK. */
+    VERIFY_REPLY(9);
 
-    private static final FrameType[] BY_CODE = new FrameType[8];
+    private static final FrameType[] BY_CODE = new FrameType[10];
 
     static {
         for (FrameType type : values()) {

@@ -19,6 +19,8 @@ final class PayloadDecoder {
     static final int ACK_LENGTH = 8;
     static final int NAK_FIXED_LENGTH = 12;
     static final int GOODBYE_FIXED_LENGTH = 4;
+    static final int VERIFY_LENGTH = 12;
+    static final int VERIFY_REPLY_LENGTH = 17;
 
     private PayloadDecoder() {
     }
@@ -37,6 +39,8 @@ final class PayloadDecoder {
             case ACK -> ack(payload);
             case NAK -> nak(payload);
             case GOODBYE -> goodbye(payload);
+            case VERIFY -> verify(payload);
+            case VERIFY_REPLY -> verifyReply(payload);
         };
     }
 
@@ -158,6 +162,35 @@ final class PayloadDecoder {
             throw new ProtocolException("GOODBYE: unknown reason " + code);
         }
         return new Goodbye(reason, message(FrameType.GOODBYE, p, 2));
+    }
+
+    private static Verify verify(ByteBuf p) {
+        requireExactly(FrameType.VERIFY, p, VERIFY_LENGTH, null, null);
+        long seq = p.getLong(0);
+        if (seq < 1) {
+            throw new ProtocolException("VERIFY: seq " + Long.toUnsignedString(seq) + " is not in 1..2^63-1");
+        }
+        return new Verify(seq, p.getInt(8));
+    }
+
+    private static VerifyReply verifyReply(ByteBuf p) {
+        requireExactly(FrameType.VERIFY_REPLY, p, VERIFY_REPLY_LENGTH, null, null);
+        long seq = p.getLong(0);
+        if (seq < 1) {
+            throw new ProtocolException("VERIFY_REPLY: seq " + Long.toUnsignedString(seq) + " is not in 1..2^63-1");
+        }
+        int code = p.getUnsignedByte(8);
+        Verdict verdict = Verdict.fromCode(code);
+        if (verdict == null) {
+            throw new ProtocolException("VERIFY_REPLY seq " + seq + ": unknown verdict " + code);
+        }
+        int remoteCrc = p.getInt(9);
+        int localCrc = p.getInt(13);
+        String problem = VerifyReply.inconsistency(verdict, remoteCrc, localCrc);
+        if (problem != null) {
+            throw new ProtocolException("VERIFY_REPLY seq " + seq + ": " + problem);
+        }
+        return new VerifyReply(seq, verdict, remoteCrc, localCrc);
     }
 
     /** A u16-length-prefixed message at {@code offset} that must end the payload exactly. */

@@ -117,7 +117,12 @@ public final class Write extends DefaultByteBufHolder implements Message {
 
     /** Whether the data still matches the CRC32C the journal recorded (the remote NAKs CRC_MISMATCH otherwise). */
     public boolean dataCrcMatches() {
-        return ByteBufCrc32c.of(content()) == dataCrc32c;
+        return computeDataCrc() == dataCrc32c;
+    }
+
+    /** The CRC32C of the data as held now (what a remote in verified ack mode reports in VERIFY). */
+    public int computeDataCrc() {
+        return ByteBufCrc32c.of(content());
     }
 
     @Override

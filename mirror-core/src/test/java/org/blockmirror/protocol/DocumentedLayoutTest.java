@@ -98,16 +98,16 @@ class DocumentedLayoutTest {
 
     @Test
     void codesMatchTheDocumentedTables() {
-        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), Arrays.stream(FrameType.values()).map(FrameType::code).toList());
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9), Arrays.stream(FrameType.values()).map(FrameType::code).toList());
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), Arrays.stream(RejectReason.values()).map(RejectReason::code).toList());
         assertEquals(List.of(1, 2, 3, 4, 5), Arrays.stream(NakStatus.values()).map(NakStatus::code).toList());
         assertEquals(List.of(1, 2, 3), Arrays.stream(GoodbyeReason.values()).map(GoodbyeReason::code).toList());
-        assertEquals(List.of(1, 2), Arrays.stream(AckMode.values()).map(AckMode::code).toList());
+        assertEquals(List.of(1, 2, 3), Arrays.stream(AckMode.values()).map(AckMode::code).toList());
         assertEquals(List.of(1, 2), Arrays.stream(RecordType.values()).map(RecordType::code).toList());
         assertEquals(RejectReason.BUSY, RejectReason.fromCode(5));
         assertEquals(null, RejectReason.fromCode(0));
         assertEquals(FrameType.GOODBYE, FrameType.fromCode(7));
-        assertEquals(null, FrameType.fromCode(8));
+        assertEquals(FrameType.VERIFY_REPLY, FrameType.fromCode(9));
         assertEquals(null, FrameType.fromCode(-1));
     }
 }

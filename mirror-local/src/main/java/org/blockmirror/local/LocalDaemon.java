@@ -148,8 +148,7 @@ public final class LocalDaemon implements AutoCloseable {
                     config.connections(), config.windowBytes(), config.reconnectBackoffMs(),
                     config.handshakeTimeoutMs(), c.maxFrameBytes()),
                     new Replicator.Identity(unitId, c.volumeId(), volume.sizeBytes(), c.blockSize(),
-                            config.ackMode() == AckMode.SYNC ? org.blockmirror.protocol.AckMode.SYNC
-                                    : org.blockmirror.protocol.AckMode.ASYNC),
+                            config.ackMode().wire()),
                     group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),
                             config.sendBlackout(), clock, timeOfDay));
             replicator.start();
@@ -290,6 +289,8 @@ public final class LocalDaemon implements AutoCloseable {
                         js.unreleasedBytes(), config.journalHighWaterPercent()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
+                new LocalStatus.Verification(replicator.verified(), replicator.verifyMismatches(),
+                        replicator.resends()),
                 frontEnd == null ? null : frontEnd.status(),
                 Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active());
     }

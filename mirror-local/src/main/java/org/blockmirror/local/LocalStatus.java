@@ -21,6 +21,7 @@ public record LocalStatus(
         Replication replication,
         Journal journal,
         Blocks blocks,
+        Verification verification,
         FrontEndStatus frontEnd,
         long lagRecords,
         long lagBytes,
@@ -54,6 +55,16 @@ public record LocalStatus(
     public record Journal(String path, long capacityBytes, long usedBytes, long freeBytes, double usedPercent,
                           long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch,
                           long unreleasedBytes, int highWaterPercent) {
+    }
+
+    /**
+     * Verified ack mode (zeros otherwise).
+     *
+     * @param verified         VERIFYs this unit confirmed with ACK_ACK
+     * @param verifyMismatches VERIFYs it rejected (the remote's CRC32C differed from the journal's)
+     * @param resends          records sent again after a rejection
+     */
+    public record Verification(long verified, long verifyMismatches, long resends) {
     }
 
     /** Host blocks written locally, sent to and acknowledged by the remote. */

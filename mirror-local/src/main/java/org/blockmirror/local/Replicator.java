@@ -40,6 +40,8 @@ import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
+import org.blockmirror.protocol.Verdict;
+import org.blockmirror.protocol.Verify;
 import org.blockmirror.protocol.Write;
 import org.blockmirror.schedule.SendSchedule;
 import org.slf4j.Logger;
@@ -90,6 +92,11 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final SendSchedule schedule;
     /** Record data is read into these and sent from them without a copy. */
     private final RecordBuffers recordBuffers = new RecordBuffers(ByteBufAllocator.DEFAULT);
+    /** Verified ack mode: what the remote must report for each record in flight, and resends. */
+    private final boolean verifying;
+    private final VerifyTracker verification = new VerifyTracker();
+    /** Resent records are read into these (the stream may hold an untaken record buffer meanwhile). */
+    private final RecordBuffers resendBuffers = new RecordBuffers(ByteBufAllocator.DEFAULT);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -134,6 +141,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         this.sessionIds = sessionIds;
         this.connectionArray = connectionArray;
         this.ackedSeq = journal.tailSeq() - 1;
+        this.verifying = identity.ackMode() == org.blockmirror.protocol.AckMode.VERIFIED;
         this.thread = new Thread(this::run, "replicator");
         this.thread.setDaemon(true);
     }
@@ -302,7 +310,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("decoder", new FrameDecoder(settings.maxFrameBytes(), identity.blockSize()))
+                        ch.pipeline().addLast("decoder", new FrameDecoder(settings.maxFrameBytes(), identity.blockSize())
+                                        .expectAckMode(identity.ackMode()))
                                 .addLast("encoder", new FrameEncoder())
                                 .addLast("session", handler)
                                 .addLast("errors", ProtocolErrorHandler.forClient());
@@ -354,6 +363,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
         JournalReader reader = journal.reader(from);
         int unflushed = 0;
         while (s.isOpen()) {
+            if (verifying && !resendRejected(s)) {
+                break;
+            }
             JournalRecord rec = reader.next(recordBuffers);
             if (rec == null) {
                 if (unflushed > 0) {
@@ -387,9 +399,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     private void sendRecord(ReplicationSession s, Channel ch, JournalRecord rec) {
-        Write write = new Write(rec.seq(), rec.timestampMillis(),
-                isTrim(rec) ? RecordType.TRIM : RecordType.WRITE, rec.lba(), rec.blockCount(), rec.dataCrc32c(),
-                isTrim(rec) ? Unpooled.EMPTY_BUFFER : recordBuffers.take(rec.dataLength()));
+        Write write = writeOf(rec, recordBuffers);
+        if (verifying) {
+            verification.sent(rec.seq(), write.dataCrc32c()); // before the VERIFY can come back
+        }
         lock.lock();
         try {
             inflight.add(new long[] {rec.seq(), rec.data().remaining(), rec.blockCount()});
@@ -404,6 +417,37 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 s.end("send on connection failed: " + f.cause());
             }
         });
+    }
+
+    private static Write writeOf(JournalRecord rec, RecordBuffers buffers) {
+        return new Write(rec.seq(), rec.timestampMillis(),
+                isTrim(rec) ? RecordType.TRIM : RecordType.WRITE, rec.lba(), rec.blockCount(), rec.dataCrc32c(),
+                isTrim(rec) ? Unpooled.EMPTY_BUFFER : buffers.take(rec.dataLength()));
+    }
+
+    /**
+     * Verified ack mode: sends again each record the remote dropped after a NAK verdict, read
+     * afresh from the journal, on the connection it first went on — the one the verdict went
+     * back on, so the remote sees the verdict before the resend. The record is still counted
+     * in flight (it was never acknowledged), so the window is unchanged.
+     *
+     * @return whether the session is still open
+     */
+    private boolean resendRejected(ReplicationSession s) throws IOException {
+        for (long seq; s.isOpen() && (seq = verification.nextResend()) != 0; ) {
+            JournalRecord rec = journal.reader(seq).next(resendBuffers);
+            if (rec == null) {
+                s.end("journal record " + seq + " to resend is not there");
+                throw new IOException("journal record seq " + seq + ", rejected by the remote, cannot be read again");
+            }
+            log.info("resending seq {}: the remote's copy did not match the journal's CRC32C", seq);
+            s.channelFor(seq).writeAndFlush(writeOf(rec, resendBuffers)).addListener(f -> {
+                if (!f.isSuccess()) {
+                    s.end("resend on connection failed: " + f.cause());
+                }
+            });
+        }
+        return s.isOpen();
     }
 
     private static boolean isTrim(JournalRecord rec) {
@@ -428,7 +472,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         }
     }
 
-    private boolean awaitWindow(ReplicationSession s, long bytes) {
+    private boolean awaitWindow(ReplicationSession s, long bytes) throws IOException {
         if (s.isOpen() && inflightBytesNow() + bytes > s.windowBytes) {
             s.channels.forEach(Channel::flush); // the acks we wait for need these writes sent
         }
@@ -436,6 +480,16 @@ public final class Replicator implements LinkListener, AutoCloseable {
         try {
             // a record larger than the window still goes alone, so progress is always possible
             while (s.isOpen() && !closed && inflightBytes > 0 && inflightBytes + bytes > s.windowBytes) {
+                if (verifying && verification.hasResends()) {
+                    // the remote can acknowledge nothing past a rejected record before its resend
+                    lock.unlock();
+                    try {
+                        resendRejected(s);
+                    } finally {
+                        lock.lock();
+                    }
+                    continue;
+                }
                 changed.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
             }
             return s.isOpen() && !closed;
@@ -519,6 +573,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private void endSession(ReplicationSession s) {
         unregister(s);
         recordBuffers.discardUntaken(); // a record read but not sent when the session ended
+        resendBuffers.discardUntaken();
+        verification.reset();
         lock.lock();
         try {
             if (session == s) {
@@ -550,6 +606,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
             lock.unlock();
         }
         blocksAcked.addAndGet(newlyAckedBlocks);
+        if (verifying) {
+            verification.acked(seq);
+        }
         if (seq > 0) {
             pipeline.onRemoteAck(seq); // releases the journal once the local volume has the records too
         }
@@ -572,6 +631,35 @@ public final class Replicator implements LinkListener, AutoCloseable {
             if (s != null) {
                 s.end("NAK for seq " + nak.seq());
             }
+        }
+
+        @Override
+        public void onVerify(Channel channel, Verify verify) {
+            ReplicationSession s = session;
+            if (s == null || !s.isOpen()) {
+                return; // a late VERIFY of an ended session: the next session resends anyway
+            }
+            VerifyTracker.Judgement j = verification.judge(verify);
+            if (j == null) {
+                reportError("remote sent VERIFY for seq " + verify.seq() + ", which is not in flight");
+                s.end("VERIFY for seq " + verify.seq() + ", not in flight");
+                return;
+            }
+            if (j.reply().verdict() == Verdict.ACK_ACK) {
+                channel.write(j.reply(), channel.voidPromise()); // flushed at the end of the read
+                return;
+            }
+            // the verdict goes out before the replicator thread can queue the resend behind it
+            channel.writeAndFlush(j.reply(), channel.voidPromise());
+            log.warn("remote received seq {} damaged: its CRC32C 0x{}, the journal's 0x{}", verify.seq(),
+                    Integer.toHexString(verify.dataCrc32c()), Integer.toHexString(j.reply().localCrc32c()));
+            if (j.giveUp()) {
+                reportError("remote received seq " + verify.seq() + " damaged " + (VerifyTracker.MAX_REJECTIONS + 1)
+                        + " times in a row; starting a new session");
+                s.end("seq " + verify.seq() + " keeps failing verification");
+                return;
+            }
+            signal(); // the replicator resends it
         }
 
         @Override
@@ -631,6 +719,21 @@ public final class Replicator implements LinkListener, AutoCloseable {
 
     public long naks() {
         return naks.get();
+    }
+
+    /** Verified ack mode: VERIFYs confirmed with ACK_ACK. */
+    public long verified() {
+        return verification.verified();
+    }
+
+    /** Verified ack mode: VERIFYs rejected because the remote's CRC32C differed from the journal's. */
+    public long verifyMismatches() {
+        return verification.mismatches();
+    }
+
+    /** Verified ack mode: records sent again after a rejection. */
+    public long resends() {
+        return verification.resent();
     }
 
     public String lastError() {

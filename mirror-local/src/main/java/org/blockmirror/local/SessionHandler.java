@@ -1,5 +1,6 @@
 package org.blockmirror.local;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import java.util.concurrent.CompletableFuture;
@@ -9,10 +10,12 @@ import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.HelloReject;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.Verify;
 
 /**
  * Client side of one connection: sends the HELLO when connected, completes {@link #handshake}
- * with the remote's answer, then passes ACK/NAK and connection events to the replicator.
+ * with the remote's answer, then passes ACK/NAK, VERIFY (verified ack mode) and connection
+ * events to the replicator.
  */
 final class SessionHandler extends SimpleChannelInboundHandler<Message> {
 
@@ -22,6 +25,9 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
 
         void onNak(Nak nak);
 
+        /** Verified ack mode: answer {@code verify} on {@code channel} (flushed at the end of the read). */
+        void onVerify(Channel channel, Verify verify);
+
         void onClosed(int connectionIndex, String why);
 
         void onWritable();
@@ -30,6 +36,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
     private final Hello hello;
     private final Events events;
     final CompletableFuture<HelloOk> handshake = new CompletableFuture<>();
+    /** A VERIFY_REPLY was written during this read burst and awaits the flush. */
+    private boolean unflushed;
 
     SessionHandler(Hello hello, Events events) {
         this.hello = hello;
@@ -48,6 +56,9 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
             events.onAck(ack.seq());
         } else if (msg instanceof Nak nak) {
             events.onNak(nak);
+        } else if (msg instanceof Verify verify && handshake.isDone()) {
+            events.onVerify(ctx.channel(), verify);
+            unflushed = true;
         } else if (msg instanceof HelloOk ok) {
             handshake.complete(ok);
         } else if (msg instanceof HelloReject reject) {
@@ -56,6 +67,15 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
             // GOODBYE, or a HELLO/WRITE that a server never sends in protocol version 1
             ctx.close();
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -388,7 +388,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
                 restored = syncDegraded.getAndSet(0) > 0;
             }
             releaseJournal();
-            if (settings.ackMode() == AckMode.SYNC) {
+            if (settings.ackMode().waitsForRemote()) {
                 while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= remoteAckedSeq) {
                     complete(awaitingRemote.poll());
                 }
@@ -484,7 +484,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
     public boolean syncDegraded() {
         remoteLock.lock();
         try {
-            return settings.ackMode() == AckMode.SYNC && syncDegraded.get() > 0 && !awaitingRemote.isEmpty();
+            return settings.ackMode().waitsForRemote() && syncDegraded.get() > 0 && !awaitingRemote.isEmpty();
         } finally {
             remoteLock.unlock();
         }

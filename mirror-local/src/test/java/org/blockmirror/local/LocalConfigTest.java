@@ -55,4 +55,14 @@ class LocalConfigTest {
                         + " the whole day: nothing would ever be sent"),
                 problems("transport.send-blackout = 00:00-12:00,12:00-24:00\n"));
     }
+
+    @Test
+    void ackModeVerifiedIsAccepted() throws Exception {
+        assertEquals(AckMode.ASYNC, parse("").ackMode());
+        LocalConfig c = parse("ack.mode = verified\n");
+        assertEquals(AckMode.VERIFIED, c.ackMode());
+        assertEquals(org.blockmirror.protocol.AckMode.VERIFIED, c.ackMode().wire());
+        assertEquals(List.of("l.conf line 6: ack.mode = checked: must be one of async, sync, verified"),
+                problems("ack.mode = checked\n"));
+    }
 }

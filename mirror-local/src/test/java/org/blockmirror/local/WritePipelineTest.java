@@ -30,6 +30,8 @@ import org.blockmirror.time.MonotonicClock;
 import org.blockmirror.volume.FileVolume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -246,11 +248,13 @@ class WritePipelineTest {
         assertFalse(pipeline.journalFullAlert(), "the alert clears once there is room again");
     }
 
-    @Test
-    void syncModeCompletesOnTheRemoteAckOrAfterTheSyncTimeout() throws Exception {
+    /** Verified mode answers the host exactly like sync mode (its extra exchange is the replicator's). */
+    @ParameterizedTest
+    @EnumSource(value = AckMode.class, names = {"SYNC", "VERIFIED"})
+    void syncModeCompletesOnTheRemoteAckOrAfterTheSyncTimeout(AckMode mode) throws Exception {
         FakeClock clock = new FakeClock();
         long syncTimeoutMs = 1000;
-        start(clock, 4L << 20, AckMode.SYNC, 1000, syncTimeoutMs);
+        start(clock, 4L << 20, mode, 1000, syncTimeoutMs);
 
         CompletableFuture<Void> a = pipeline.write(0, data(1, 1));
         await("A is durable locally", () -> pipeline.blocksWritten() == 1);

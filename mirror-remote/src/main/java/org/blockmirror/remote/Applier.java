@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * of the batch. An ACK therefore means "this write and all before it are durable here".
  * Writes that fail their CRC or the volume are NAKed and the sequence is rewound so the local
  * unit's resend (after it resets the session) is accepted.
+ *
+ * <p>Verified ack mode: a write offered with {@link #offerForVerification} also waits, in the
+ * reorder buffer, for the local unit's ACK_ACK ({@link VerificationLedger}); a NAK verdict drops
+ * it, and the local unit resends it on the same connection.
  */
 final class Applier implements AutoCloseable {
 
@@ -39,6 +43,10 @@ final class Applier implements AutoCloseable {
     private final AtomicLong blocksApplied = new AtomicLong();
     private final AtomicLong writesApplied = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    /** Verified ack mode: held writes waiting for the local unit's verdict. Guarded by lock. */
+    private final VerificationLedger verification = new VerificationLedger();
+    private final AtomicLong verified = new AtomicLong();
+    private final AtomicLong verifyMismatches = new AtomicLong();
     private volatile boolean closed;
 
     Applier(Volume volume, AppliedSequence applied, long reorderCapacityBytes) {
@@ -69,6 +77,16 @@ final class Applier implements AutoCloseable {
         return failures.get();
     }
 
+    /** Verified ack mode: writes the local unit confirmed (ACK_ACK). */
+    long verified() {
+        return verified.get();
+    }
+
+    /** Verified ack mode: writes the local unit rejected (NAK verdict), each dropped and resent. */
+    long verifyMismatches() {
+        return verifyMismatches.get();
+    }
+
     long bufferedBytes() {
         lock.lock();
         try {
@@ -84,15 +102,75 @@ final class Applier implements AutoCloseable {
      * @return false if the reorder window is exceeded: the peer broke the window it was given
      */
     boolean offer(IncomingWrite w) {
+        return admit(w, null) != Admitted.OVERFLOW;
+    }
+
+    /** What became of a write offered for verification. */
+    enum Admitted {
+        /** Held until its turn and its verdict: send VERIFY with the CRC32C given. */
+        AWAITING_VERDICT,
+        /** Already applied (it is, or will be, acknowledged) or the applier is closed: no VERIFY. */
+        ANSWERED,
+        /** The peer broke the reorder window it was given. */
+        OVERFLOW
+    }
+
+    /**
+     * Verified ack mode: hands over a received write whose data this unit computed the CRC32C
+     * {@code computedCrc} of. Unless it was applied already, it is held (counting against the
+     * reorder window) and applied only after {@link #verdict} confirms this copy.
+     */
+    Admitted offerForVerification(IncomingWrite w, int computedCrc) {
+        return admit(w, computedCrc);
+    }
+
+    /**
+     * The local unit's verdict on the copy of {@code seq} that came from {@code from} with the
+     * CRC32C {@code remoteCrc}: ACK_ACK lets it be applied in its turn; NAK drops it, and the
+     * local unit resends it.
+     *
+     * @return false if no such copy waits for a verdict (stale: its session ended, or a resend
+     *     replaced it); nothing changes then
+     */
+    boolean verdict(long seq, WriteResponder from, int remoteCrc, boolean ackAck) {
+        lock.lock();
+        try {
+            if (ackAck) {
+                if (!verification.confirm(seq, from, remoteCrc)) {
+                    return false;
+                }
+                verified.incrementAndGet();
+                work.signal();
+                return true;
+            }
+            if (!verification.reject(seq, from, remoteCrc)) {
+                return false;
+            }
+            verifyMismatches.incrementAndGet();
+            IncomingWrite dropped = reorder.remove(seq);
+            if (dropped != null) {
+                dropped.release();
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @param verifyCrc the CRC32C reported in VERIFY, or null if the write needs no verdict */
+    private Admitted admit(IncomingWrite w, Integer verifyCrc) {
         lock.lock();
         try {
             if (closed) {
                 w.release();
-                return true;
+                return Admitted.ANSWERED;
             }
             ReorderBuffer.Offer result = reorder.offer(w.seq(), w, w.sizeBytes());
             switch (result) {
-                case ACCEPTED -> work.signal();
+                case ACCEPTED -> {
+                    track(w, verifyCrc);
+                    work.signal();
+                }
                 case DUPLICATE -> {
                     w.release();
                     if (w.seq() <= applied.get()) {
@@ -110,16 +188,37 @@ final class Applier implements AutoCloseable {
                     if (previous != null) {
                         previous.release();
                     }
+                    track(w, verifyCrc); // a verdict on the replaced copy no longer counts
+                    work.signal();
                 }
                 case OVERFLOW -> {
                     w.release();
-                    return false;
+                    return Admitted.OVERFLOW;
                 }
             }
-            return true;
+            return result == ReorderBuffer.Offer.DUPLICATE ? Admitted.ANSWERED : Admitted.AWAITING_VERDICT;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Enters a held write in the ledger, or takes it out if it needs no verdict. Lock held. */
+    private void track(IncomingWrite w, Integer verifyCrc) {
+        if (verifyCrc == null) {
+            verification.forget(w.seq());
+        } else {
+            verification.awaitVerdict(w.seq(), w.responder(), verifyCrc);
+        }
+    }
+
+    /** The next write in seq order if it is here and needs no verdict or was confirmed; else null. Lock held. */
+    private IncomingWrite pollApplicable() {
+        if (!reorder.hasNext() || !verification.mayApply(reorder.nextSeq())) {
+            return null;
+        }
+        IncomingWrite w = reorder.pollNext();
+        verification.forget(w.seq());
+        return w;
     }
 
     /** Drops writes waiting out of order: the local unit resends everything after the applied sequence. */
@@ -127,6 +226,7 @@ final class Applier implements AutoCloseable {
         lock.lock();
         try {
             reorder.clear(IncomingWrite::release);
+            verification.clear();
         } finally {
             lock.unlock();
         }
@@ -137,14 +237,15 @@ final class Applier implements AutoCloseable {
         while (true) {
             lock.lock();
             try {
-                while (!closed && !reorder.hasNext()) {
+                IncomingWrite first = null;
+                while (!closed && (first = pollApplicable()) == null) {
                     work.awaitUninterruptibly();
                 }
                 if (closed) {
                     return;
                 }
                 long bytes = 0;
-                for (IncomingWrite w = reorder.pollNext(); w != null; w = reorder.hasNext() ? reorder.pollNext() : null) {
+                for (IncomingWrite w = first; w != null; w = pollApplicable()) {
                     batch.add(w);
                     bytes += w.sizeBytes();
                     if (batch.size() >= MAX_BATCH_RECORDS || bytes >= MAX_BATCH_BYTES) {
@@ -287,6 +388,7 @@ final class Applier implements AutoCloseable {
             closed = true;
             work.signalAll();
             reorder.clear(IncomingWrite::release);
+            verification.clear();
         } finally {
             lock.unlock();
         }

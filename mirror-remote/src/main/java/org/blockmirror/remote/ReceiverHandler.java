@@ -6,6 +6,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.blockmirror.protocol.Ack;
+import org.blockmirror.protocol.AckMode;
 import org.blockmirror.protocol.FrameDecoder;
 import org.blockmirror.protocol.Goodbye;
 import org.blockmirror.protocol.Hello;
@@ -16,6 +17,9 @@ import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.NakStatus;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
+import org.blockmirror.protocol.Verdict;
+import org.blockmirror.protocol.Verify;
+import org.blockmirror.protocol.VerifyReply;
 import org.blockmirror.protocol.Write;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Server side of one connection: checks the HELLO against the volume this unit serves, then
  * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection.
+ *
+ * <p>In verified ack mode it also computes the CRC32C of each WRITE's data, sends it in a VERIFY
+ * and passes the local unit's VERIFY_REPLY verdict to the applier, which applies the write only
+ * after ACK_ACK.
  */
 final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
@@ -38,6 +46,9 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     /** Null when sessions may start; otherwise why not (e.g. the heartbeat link is on probation). */
     private final Supplier<String> notReadyReason;
     private boolean handshaken;
+    private boolean verifiedMode;
+    /** VERIFY frames written since the last flush (flushed once per read burst). */
+    private boolean unflushed;
     private Responder responder;
 
     ReceiverHandler(Volume volume, Applier applier, Attachment attachment, Supplier<String> notReadyReason) {
@@ -61,6 +72,8 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
         }
         if (msg instanceof Write w) {
             receive(ctx, w);
+        } else if (msg instanceof VerifyReply reply) {
+            verdict(ctx, reply);
         } else if (msg instanceof Goodbye) {
             ctx.close();
         } else {
@@ -98,6 +111,8 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
             return;
         }
         ctx.pipeline().get(FrameDecoder.class).expectBlockSize(volume.blockSize());
+        ctx.pipeline().get(FrameDecoder.class).expectAckMode(h.ackMode());
+        verifiedMode = h.ackMode() == AckMode.VERIFIED;
         handshaken = true;
         responder = new Responder(ctx.channel());
         if (h.connectionIndex() == 0) {
@@ -111,11 +126,50 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     private void receive(ChannelHandlerContext ctx, Write w) {
         IncomingWrite in = new IncomingWrite(w.seq(), w.recordType() == RecordType.TRIM, w.lba(), w.blockCount(),
                 w.dataCrc32c(), w.content().retain(), responder);
+        if (verifiedMode) {
+            // the CRC32C of the bytes this unit holds and will write, not the one the frame claims
+            int crc = w.computeDataCrc();
+            switch (applier.offerForVerification(in, crc)) {
+                case AWAITING_VERDICT -> {
+                    ctx.write(new Verify(w.seq(), crc), ctx.voidPromise());
+                    unflushed = true;
+                }
+                case ANSWERED -> { }
+                case OVERFLOW -> {
+                    log.warn("closing connection from {}: write seq {} exceeds the reorder window of {} bytes",
+                            ctx.channel().remoteAddress(), w.seq(), volume.reorderWindowBytes());
+                    ctx.close();
+                }
+            }
+            return;
+        }
         if (!applier.offer(in)) {
             log.warn("closing connection from {}: write seq {} exceeds the reorder window of {} bytes",
                     ctx.channel().remoteAddress(), w.seq(), volume.reorderWindowBytes());
             ctx.close();
         }
+    }
+
+    private void verdict(ChannelHandlerContext ctx, VerifyReply reply) {
+        boolean ackAck = reply.verdict() == Verdict.ACK_ACK;
+        if (!applier.verdict(reply.seq(), responder, reply.remoteCrc32c(), ackAck)) {
+            // e.g. the copy was replaced by a resend, or dropped when the link went down
+            log.debug("ignoring a stale {} for seq {} from {}", reply.verdict(), reply.seq(),
+                    ctx.channel().remoteAddress());
+        } else if (!ackAck) {
+            log.warn("local unit rejected seq {}: the data received has CRC32C 0x{}, its journal 0x{}; "
+                            + "dropped the copy, waiting for the resend", reply.seq(),
+                    Integer.toHexString(reply.remoteCrc32c()), Integer.toHexString(reply.localCrc32c()));
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -234,6 +234,7 @@ public final class RemoteDaemon implements AutoCloseable {
                         heartbeats.monitor().peer(), hb.sent(), hb.received()),
                 attachment.connections(), attached == null ? null : attached.toString(), applier.durableAppliedSeq(),
                 applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(),
+                new RemoteStatus.Verification(applier.verified(), applier.verifyMismatches()),
                 frontEnd == null ? null : frontEnd.status(), alerts.active());
     }
 

@@ -18,8 +18,18 @@ public record RemoteStatus(
         long blocksApplied,
         long reorderBufferedBytes,
         long applyFailures,
+        Verification verification,
         FrontEndStatus frontEnd,
         List<Alert> alerts) {
+
+    /**
+     * Verified ack mode (zero otherwise).
+     *
+     * @param verified         writes the local unit confirmed with ACK_ACK
+     * @param verifyMismatches writes it rejected with a NAK verdict (each dropped and resent)
+     */
+    public record Verification(long verified, long verifyMismatches) {
+    }
 
     /** The heartbeat link to the peer. */
     public record Link(String state, long millisInState, Long lastHeardMillisAgo, Long probationRemainingMillis,

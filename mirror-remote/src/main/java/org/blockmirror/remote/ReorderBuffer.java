@@ -57,6 +57,16 @@ final class ReorderBuffer<T> {
         return old.item();
     }
 
+    /** Drops the item held for {@code seq} and returns it, or null if none is held. */
+    T remove(long seq) {
+        Held<T> h = held.remove(seq);
+        if (h == null) {
+            return null;
+        }
+        heldBytes -= h.bytes();
+        return h.item();
+    }
+
     /** The record with the next sequence number, or null while it has not arrived. */
     T pollNext() {
         Held<T> h = held.remove(nextSeq);

@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.blockmirror.protocol.AckMode;
 import org.blockmirror.protocol.FrameDecoder;
 import org.blockmirror.protocol.FrameEncoder;
 import org.blockmirror.protocol.Message;
@@ -25,7 +26,8 @@ final class RawPeer implements AutoCloseable {
 
     private final Socket socket;
     private final InputStream in;
-    private final EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder());
+    /** Accepts VERIFY too, so verified-mode tests can read it; other tests never receive one. */
+    private final EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder().expectAckMode(AckMode.VERIFIED));
     private final ArrayDeque<Message> received = new ArrayDeque<>();
     private boolean eof;
 
