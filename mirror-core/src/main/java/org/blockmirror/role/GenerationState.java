@@ -43,7 +43,13 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
         /** The administrator chose the peer's data: this unit's diverging changes are overwritten. */
         DISCARD_LOCAL(4),
         /** The administrator chose this unit's data: the peer's diverging changes are overwritten. */
-        KEEP_LOCAL(8);
+        KEEP_LOCAL(8),
+        /**
+         * A primary learned that the peer moved past its generation (the peer was promoted while
+         * this unit was cut off), or that the administrator kept the peer's data: it must accept no
+         * more host writes ({@link WriteToken}). Persisted, so a restart does not forget it.
+         */
+        FENCED(16);
 
         private final int bit;
 
@@ -91,6 +97,9 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
         }
         if ((f.contains(Flag.INCONSISTENT) || f.contains(Flag.DISCARD_LOCAL)) && role != Role.SECONDARY) {
             throw new IllegalArgumentException("INCONSISTENT and DISCARD_LOCAL are only for a secondary");
+        }
+        if (f.contains(Flag.FENCED) && (role != Role.PRIMARY || f.contains(Flag.KEEP_LOCAL))) {
+            throw new IllegalArgumentException("FENCED is only for a primary without KEEP_LOCAL");
         }
         if (f.contains(Flag.DISCARD_LOCAL) && f.contains(Flag.KEEP_LOCAL)) {
             throw new IllegalArgumentException("DISCARD_LOCAL and KEEP_LOCAL exclude each other");
@@ -165,12 +174,19 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
         return rotate(random).withRole(Role.PRIMARY);
     }
 
-    /** The unit stops accepting host writes. The generation is unchanged. */
-    public GenerationState demote() {
+    /**
+     * The unit stops accepting host writes. The generation is unchanged, unless the peer has not
+     * acknowledged every write yet: then a new generation starts (as when the link is lost with
+     * unacknowledged writes), so that the peer cannot be promoted as if it held the same data.
+     * Role reverse drains the journal first and never needs that.
+     */
+    public GenerationState demote(boolean unacknowledgedWrites, RandomGenerator random) {
         requireRole(Role.PRIMARY, "demote", "it is already secondary");
-        EnumSet<Flag> f = copyFlags();
+        GenerationState s = unacknowledgedWrites && !hasChangesSinceAgreement() ? rotate(random) : this;
+        EnumSet<Flag> f = s.copyFlags();
         f.remove(Flag.DETACHED); // a secondary takes no host writes, so there is nothing to start lazily
-        return new GenerationState(Role.SECONDARY, current, agreed, history, f);
+        f.remove(Flag.FENCED); // a later promotion is checked against the peer afresh
+        return new GenerationState(Role.SECONDARY, s.current, s.agreed, s.history, f);
     }
 
     /**
@@ -200,7 +216,31 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
      */
     public GenerationState beforeHostWrite(RandomGenerator random) {
         requireRole(Role.PRIMARY, "accept a host write", "a secondary accepts no host writes");
+        if (has(Flag.FENCED)) {
+            throw new RoleTransitionException("cannot accept a host write: this unit is fenced (the peer moved past"
+                    + " its generation " + current + ")");
+        }
         return has(Flag.DETACHED) ? rotate(random) : this;
+    }
+
+    /**
+     * A state the peer announced (handshake, later heartbeats). A primary that sees the peer moved
+     * past its current generation — the peer's agreed generation or history holds it — or sees the
+     * administrator kept the peer's data over its own, becomes {@link Flag#FENCED}; a peer whose data
+     * the administrator gave up ({@link Flag#DISCARD_LOCAL}) lifts the fence. Anything else returns
+     * {@code this}. Persist the result before answering the next host write.
+     */
+    public GenerationState observePeer(GenerationState peer) {
+        if (role != Role.PRIMARY || has(Flag.KEEP_LOCAL) || peer.current.equals(current)) {
+            return this;
+        }
+        EnumSet<Flag> f = copyFlags();
+        if (peer.has(Flag.DISCARD_LOCAL)) {
+            f.remove(Flag.FENCED); // the administrator gave up the peer's data: ours stands
+        } else if (peer.earlier().contains(current) || peer.has(Flag.KEEP_LOCAL)) {
+            f.add(Flag.FENCED);
+        }
+        return f.equals(flags) ? this : new GenerationState(role, current, agreed, history, f);
     }
 
     /** This unit becomes a resync target: persisted before the first resync block is written. */
@@ -227,7 +267,7 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
     /**
      * The units agree again: the handshake found the same generation on both (IN_SYNC_STREAM), or a
      * resync from this unit completed. The agreed generation goes into the history (this unit's
-     * dirty map since it may be dropped), and the lost-peer and resolution flags are cleared.
+     * dirty map since it may be dropped), and the lost-peer, resolution and fence flags are cleared.
      */
     public GenerationState inSyncWithPeer() {
         if (has(Flag.INCONSISTENT)) {
@@ -237,6 +277,7 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
         f.remove(Flag.DETACHED);
         f.remove(Flag.KEEP_LOCAL);
         f.remove(Flag.DISCARD_LOCAL);
+        f.remove(Flag.FENCED); // same data as the peer, which is secondary (else the handshake refused)
         return new GenerationState(role, current, GenerationId.NONE, trimmedHistory(earlier(), current), f);
     }
 
@@ -253,11 +294,13 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
                         + (current.isNone() ? "it has none" : "it is an incomplete resync target"));
             }
             f.remove(Flag.DISCARD_LOCAL);
+            f.remove(Flag.FENCED);
             f.add(Flag.KEEP_LOCAL);
             return new GenerationState(role, current, agreed, history, f);
         }
         f.remove(Flag.KEEP_LOCAL);
         f.remove(Flag.DETACHED);
+        f.remove(Flag.FENCED);
         f.add(Flag.DISCARD_LOCAL);
         return new GenerationState(Role.SECONDARY, current, agreed, history, f);
     }

@@ -3,26 +3,23 @@ package org.blockmirror.role;
 import org.blockmirror.role.GenerationState.Flag;
 
 /**
- * Write policing (SPEC F12): whether this unit may accept host writes for a volume. A unit holds
- * the write token while it is primary and has not learned that the peer moved past its
- * generation. Once it learns that — the peer's agreed generation or history holds this unit's
- * current one (the peer was promoted while this unit was cut off), or the administrator kept the
- * peer's data over this unit's — the token is revoked and stays revoked until this unit is
- * demoted, or the administrator keeps this unit's data ({@link Resolution#KEEP_LOCAL}).
+ * Write policing (SPEC F12): whether this unit may accept host writes for a volume. The unit holds
+ * the write token while it is primary and not {@link Flag#FENCED} — that is, while it has not
+ * learned (through {@link GenerationState#observePeer}) that the peer moved past its generation
+ * or that the administrator kept the peer's data. The fence is part of the persisted state, so
+ * a restart does not lift it; only a demotion, the administrator keeping this unit's data, or
+ * getting in sync with the peer again does.
  *
  * <p>The write path only reads a volatile field ({@link #mayAcceptWrites()}); the role code calls
- * {@link #localStateChanged} after every persisted transition and {@link #peerStateLearned}
- * whenever a peer state arrives. What this can and cannot prevent is in docs/roles.md ("Fencing").
+ * {@link #update} after every persisted transition. What this can and cannot prevent is in
+ * docs/roles.md ("Fencing and its limits").
  */
 public final class WriteToken {
 
-    private GenerationState local;
-    private String fence; // why the token was revoked by what the peer said; null if it was not
     private volatile String refusal; // null while writes are allowed
 
-    public WriteToken(GenerationState local) {
-        this.local = local;
-        recompute();
+    public WriteToken(GenerationState state) {
+        update(state);
     }
 
     /** Hot path: may a host write be accepted now? */
@@ -30,42 +27,21 @@ public final class WriteToken {
         return refusal == null;
     }
 
-    /** Why writes are refused (for the NOT READY / write-protect sense and the log), or null. */
+    /** Why writes are refused (for the log and the SCSI sense), or null while they are allowed. */
     public String refusalReason() {
         return refusal;
     }
 
-    /** This unit's state changed (after it was persisted). */
-    public synchronized void localStateChanged(GenerationState now) {
-        local = now;
-        if (!now.isPrimary() || now.has(Flag.KEEP_LOCAL)) {
-            fence = null; // demoted (a later promotion starts afresh), or the administrator kept our data
-        }
-        recompute();
-    }
-
-    /** A state announced by the peer (handshake, or later a heartbeat). */
-    public synchronized void peerStateLearned(GenerationState peer) {
-        GenerationId mine = local.current();
-        if (!local.isPrimary() || local.has(Flag.KEEP_LOCAL) || mine.isNone() || peer.current().equals(mine)) {
-            return;
-        }
-        if (peer.earlier().contains(mine)) {
-            fence = "the peer moved on from this unit's generation " + mine + " (it is at " + peer.current()
-                    + "): it was promoted while this unit was cut off; demote this unit, or keep its data with"
-                    + " role resolve --keep-local";
-        } else if (peer.has(Flag.KEEP_LOCAL)) {
-            fence = "the administrator kept the peer's data (generation " + peer.current() + ") over this unit's ("
-                    + mine + "); demote this unit";
-        }
-        recompute();
-    }
-
-    private void recompute() {
-        if (!local.isPrimary()) {
+    /** The unit's state changed (call after it was persisted). */
+    public void update(GenerationState state) {
+        if (!state.isPrimary()) {
             refusal = "this unit is secondary for the volume and does not hold the write token";
+        } else if (state.has(Flag.FENCED)) {
+            refusal = "write token revoked: the peer moved past this unit's generation " + state.current()
+                    + " (it was promoted while this unit was cut off) or the administrator kept the peer's data;"
+                    + " demote this unit, or keep its data with role resolve --keep-local";
         } else {
-            refusal = fence == null ? null : "write token revoked: " + fence;
+            refusal = null;
         }
     }
 }

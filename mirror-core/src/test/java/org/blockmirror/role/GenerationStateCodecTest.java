@@ -54,12 +54,13 @@ class GenerationStateCodecTest {
     /** A random transition (the state itself if the transition is refused). */
     private static GenerationState step(GenerationState s, SplittableRandom r) {
         try {
-            return switch (r.nextInt(6)) {
-                case 0 -> s.isPrimary() ? s.demote() : s.promoteForce(r);
+            return switch (r.nextInt(7)) {
+                case 0 -> s.isPrimary() ? s.demote(r.nextBoolean(), r) : s.promoteForce(r);
                 case 1 -> s.linkLost(r.nextBoolean(), r);
                 case 2 -> s.isPrimary() ? s.beforeHostWrite(r) : s.resyncStarted();
                 case 3 -> s.has(Flag.INCONSISTENT) ? s.syncedFrom(primary(r.nextLong(1, 1000), 0)) : s.inSyncWithPeer();
                 case 4 -> s.has(Flag.INCONSISTENT) ? s : s.resolve(r.nextBoolean() ? Resolution.KEEP_LOCAL : Resolution.KEEP_PEER);
+                case 5 -> s.observePeer(secondary(r.nextLong(1, 1000), s.current().value()));
                 default -> s;
             };
         } catch (RoleTransitionException refused) {
@@ -85,7 +86,7 @@ class GenerationStateCodecTest {
         assertMalformed("is 4 bytes, at least 21 needed", hex("01 02 0000"));
         assertMalformed("unknown role 3", hex("01 03 0000 0000000000000001 0000000000000000 00"));
         assertMalformed("unknown role 0", hex("01 00 0000 0000000000000001 0000000000000000 00"));
-        assertMalformed("unknown flag bits 0x8010", hex("01 02 8011 0000000000000001 0000000000000000 00"));
+        assertMalformed("unknown flag bits 0x8020", hex("01 02 8021 0000000000000001 0000000000000000 00"));
         assertMalformed("history count 5 exceeds 4", hex("01 02 0000 0000000000000001 0000000000000000 05"));
         assertMalformed("is 22 bytes, but history count 0 needs exactly 21",
                 hex("01 02 0000 0000000000000001 0000000000000000 00 ff"));
@@ -96,6 +97,7 @@ class GenerationStateCodecTest {
         assertMalformed("inconsistent: history",
                 hex("01 02 0000 0000000000000001 0000000000000000 01 0000000000000001"));
         assertMalformed("inconsistent: DETACHED", hex("01 02 0001 0000000000000001 0000000000000000 00"));
+        assertMalformed("inconsistent: FENCED", hex("01 02 0010 0000000000000001 0000000000000000 00"));
     }
 
     @Test

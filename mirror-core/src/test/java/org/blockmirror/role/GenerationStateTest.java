@@ -51,6 +51,8 @@ class GenerationStateTest {
         assertInvalid("only for a secondary", () -> with(primary(9, 0), Flag.INCONSISTENT));
         assertInvalid("only for a secondary", () -> with(primary(9, 0), Flag.DISCARD_LOCAL));
         assertInvalid("exclude each other", () -> with(secondary(9, 0), Flag.DISCARD_LOCAL, Flag.KEEP_LOCAL));
+        assertInvalid("FENCED", () -> with(secondary(9, 0), Flag.FENCED));
+        assertInvalid("FENCED", () -> with(primary(9, 0), Flag.FENCED, Flag.KEEP_LOCAL));
     }
 
     @Test
@@ -139,9 +141,21 @@ class GenerationStateTest {
 
     @Test
     void demoteKeepsTheGenerationAndDropsDetached() {
-        assertEquals(secondary(9, 7, 3), primary(9, 7, 3).demote());
-        assertEquals(secondary(7, 0), with(primary(7, 0), Flag.DETACHED).demote());
-        assertRefused("already secondary", () -> secondary(7, 0).demote());
+        assertEquals(secondary(9, 7, 3), primary(9, 7, 3).demote(false, random));
+        assertEquals(secondary(9, 7, 3), primary(9, 7, 3).demote(true, random), "the dirty map already covers it");
+        assertEquals(secondary(7, 0), with(primary(7, 0), Flag.DETACHED).demote(false, random));
+        assertEquals(secondary(7, 0), with(primary(7, 0), Flag.FENCED).demote(false, random));
+        assertRefused("already secondary", () -> secondary(7, 0).demote(false, random));
+    }
+
+    @Test
+    void demoteWithUnacknowledgedWritesStartsAGeneration() {
+        GenerationState s = primary(7, 0, 3).demote(true, random);
+        assertEquals(Role.SECONDARY, s.role());
+        assertEquals(g(7), s.agreed());
+        assertNotEquals(g(7), s.current());
+        // so the peer, still at 7, cannot be promoted as if it held the same data
+        assertRefused("not in sync with the peer", () -> secondary(7, 0).promote(s, random));
     }
 
     @Test

@@ -165,6 +165,10 @@ class RoleScenarioTest {
         assertEquals(Set.of(3, 12), pair.lastCopied);
         assertArrayEquals(a.blocks, b.blocks);
         assertFalse(b.token.mayAcceptWrites());
+        assertTrue(a.token.mayAcceptWrites(), "the administrator's choice lifted A's fence");
+        write(a, 1);
+        pair.deliver();
+        assertArrayEquals(a.blocks, b.blocks);
     }
 
     @Test

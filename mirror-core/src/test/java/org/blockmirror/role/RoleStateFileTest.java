@@ -54,10 +54,10 @@ class RoleStateFileTest {
         try (RoleStateFile f = RoleStateFile.open(file(), "vol0")) {
             last = f.state();
             assertTrue(last.isPrimary() && last.hasChangesSinceAgreement());
-            f.update(GenerationState::demote);
+            f.update(s -> s.demote(false, r));
         }
         try (RoleStateFile f = RoleStateFile.open(file(), "vol0")) {
-            assertEquals(last.demote(), f.state());
+            assertEquals(last.demote(false, r), f.state());
         }
         assertFalse(Files.exists(file().resolveSibling("role-state.tmp")));
     }
@@ -67,7 +67,7 @@ class RoleStateFileTest {
         try (RoleStateFile f = RoleStateFile.create(file(), "vol0", secondary(7, 0))) {
             byte[] before = Files.readAllBytes(file());
             f.update(GenerationState::inSyncWithPeer); // no change
-            assertThrows(RoleTransitionException.class, () -> f.update(GenerationState::demote));
+            assertThrows(RoleTransitionException.class, () -> f.update(s -> s.demote(false, new SplittableRandom(1))));
             assertEquals(java.util.Arrays.toString(before), java.util.Arrays.toString(Files.readAllBytes(file())));
             assertEquals(secondary(7, 0), f.state());
         }

@@ -32,6 +32,8 @@ final class SimulatedPair implements AutoCloseable {
     final Unit a;
     final Unit b;
     private boolean linked;
+    /** Linked, and the handshake let the primary stream its journal. */
+    private boolean streaming;
     /** The blocks the last resync copied. */
     Set<Integer> lastCopied = Set.of();
     private int interruptAfter = -1;
@@ -82,7 +84,7 @@ final class SimulatedPair implements AutoCloseable {
             } else if (after.agreed().isNone()) {
                 dirty.clear();
             }
-            token.localStateChanged(after);
+            token.update(after);
         }
 
         /** A host write; returns false if the unit refuses it (no write token). */
@@ -117,7 +119,8 @@ final class SimulatedPair implements AutoCloseable {
         }
 
         void demote() throws IOException {
-            transition(GenerationState::demote);
+            boolean unacknowledged = !journal.isEmpty();
+            transition(s -> s.demote(unacknowledged, random));
         }
 
         void resolve(Resolution r) throws IOException {
@@ -142,7 +145,7 @@ final class SimulatedPair implements AutoCloseable {
     /** The primary's journal reaches the peer and is acknowledged (only while linked and streaming). */
     void deliver() {
         for (Unit u : List.of(a, b)) {
-            if (linked && u.state().isPrimary() && !u.journal.isEmpty()) {
+            if (streaming && u.state().isPrimary() && !u.journal.isEmpty()) {
                 for (int block : u.journal) {
                     u.peer().blocks[block] = u.blocks[block];
                     u.unshared.remove(block);
@@ -155,6 +158,7 @@ final class SimulatedPair implements AutoCloseable {
     /** The link goes down: heartbeats time out on both sides. */
     void cut() throws IOException {
         linked = false;
+        streaming = false;
         for (Unit u : List.of(a, b)) {
             boolean unacknowledged = !u.journal.isEmpty();
             u.transition(s -> s.linkLost(unacknowledged, u.random));
@@ -169,17 +173,25 @@ final class SimulatedPair implements AutoCloseable {
         a.restart();
         b.restart();
         linked = true;
+        streaming = false;
         GenerationState sa = a.state();
         GenerationState sb = b.state();
         HandshakeDecision d = HandshakeRules.decide(sa, sb);
         HandshakeDecision fromB = HandshakeRules.decide(sb, sa);
         assertEquals(d.since(), fromB.since(), "both sides agree on the decision");
         assertEquals(d.kind().isRefusal(), fromB.kind().isRefusal());
-        a.token.peerStateLearned(sb);
-        b.token.peerStateLearned(sa);
-        if (d.kind() == HandshakeDecision.Kind.IN_SYNC_STREAM) {
+        a.transition(s -> s.observePeer(sb));
+        b.transition(s -> s.observePeer(sa));
+        if (d.kind().isRefusal()) {
+            // no mirroring: for generations this is a lost peer, so a primary's next write diverges
+            for (Unit u : List.of(a, b)) {
+                boolean unacknowledged = !u.journal.isEmpty();
+                u.transition(s -> s.linkLost(unacknowledged, u.random));
+            }
+        } else if (d.kind() == HandshakeDecision.Kind.IN_SYNC_STREAM) {
             a.transition(GenerationState::inSyncWithPeer);
             b.transition(GenerationState::inSyncWithPeer);
+            streaming = true;
             deliver();
             assertArrayEquals(a.blocks, b.blocks, "same generation means same data");
         } else if (d.direction() != null) {
@@ -216,6 +228,7 @@ final class SimulatedPair implements AutoCloseable {
             u.unshared.clear();
         }
         assertArrayEquals(source.blocks, target.blocks, "after " + d);
+        streaming = true;
     }
 
     private static Set<Integer> blocksOf(HandshakeDecision d, Unit u, GenerationState s) {
