@@ -283,26 +283,27 @@ public record GenerationState(Role role, GenerationId current, GenerationId agre
 
     /**
      * The administrator chose the survivor. KEEP_PEER also demotes this unit (its data is to be
-     * overwritten, so its host must stop using it). Nothing is discarded here: the flag only lets
-     * the next handshake pick the direction ({@link HandshakeRules}).
+     * overwritten, so its host must stop using it), like {@link #demote} with
+     * {@code unacknowledgedWrites}. Nothing is discarded here: the flag only lets the next
+     * handshake pick the direction ({@link HandshakeRules}).
      */
-    public GenerationState resolve(Resolution resolution) {
-        EnumSet<Flag> f = copyFlags();
+    public GenerationState resolve(Resolution resolution, boolean unacknowledgedWrites, RandomGenerator random) {
         if (resolution == Resolution.KEEP_LOCAL) {
             if (current.isNone() || has(Flag.INCONSISTENT)) {
                 throw new RoleTransitionException("cannot keep this unit's data: "
                         + (current.isNone() ? "it has none" : "it is an incomplete resync target"));
             }
+            EnumSet<Flag> f = copyFlags();
             f.remove(Flag.DISCARD_LOCAL);
             f.remove(Flag.FENCED);
             f.add(Flag.KEEP_LOCAL);
             return new GenerationState(role, current, agreed, history, f);
         }
+        GenerationState s = isPrimary() ? demote(unacknowledgedWrites, random) : this;
+        EnumSet<Flag> f = s.copyFlags();
         f.remove(Flag.KEEP_LOCAL);
-        f.remove(Flag.DETACHED);
-        f.remove(Flag.FENCED);
         f.add(Flag.DISCARD_LOCAL);
-        return new GenerationState(Role.SECONDARY, current, agreed, history, f);
+        return new GenerationState(Role.SECONDARY, s.current, s.agreed, s.history, f);
     }
 
     // ---------------------------------------------------------------- helpers

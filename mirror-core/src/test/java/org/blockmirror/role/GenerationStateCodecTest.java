@@ -59,7 +59,7 @@ class GenerationStateCodecTest {
                 case 1 -> s.linkLost(r.nextBoolean(), r);
                 case 2 -> s.isPrimary() ? s.beforeHostWrite(r) : s.resyncStarted();
                 case 3 -> s.has(Flag.INCONSISTENT) ? s.syncedFrom(primary(r.nextLong(1, 1000), 0)) : s.inSyncWithPeer();
-                case 4 -> s.has(Flag.INCONSISTENT) ? s : s.resolve(r.nextBoolean() ? Resolution.KEEP_LOCAL : Resolution.KEEP_PEER);
+                case 4 -> s.has(Flag.INCONSISTENT) ? s : s.resolve(r.nextBoolean() ? Resolution.KEEP_LOCAL : Resolution.KEEP_PEER, r.nextBoolean(), r);
                 case 5 -> s.observePeer(secondary(r.nextLong(1, 1000), s.current().value()));
                 default -> s;
             };

@@ -232,19 +232,28 @@ class GenerationStateTest {
 
     @Test
     void resolveKeepPeerDemotesAndMarksTheDataForDiscard() {
-        GenerationState s = with(primary(9, 7), Flag.KEEP_LOCAL).resolve(Resolution.KEEP_PEER);
+        GenerationState s = with(primary(9, 7), Flag.KEEP_LOCAL).resolve(Resolution.KEEP_PEER, false, random);
         assertEquals(with(secondary(9, 7), Flag.DISCARD_LOCAL), s);
-        assertEquals(with(secondary(7, 0), Flag.DISCARD_LOCAL), with(primary(7, 0), Flag.DETACHED).resolve(Resolution.KEEP_PEER));
+        assertEquals(with(secondary(7, 0), Flag.DISCARD_LOCAL), with(primary(7, 0), Flag.DETACHED).resolve(Resolution.KEEP_PEER, false, random));
+    }
+
+    @Test
+    void resolveKeepPeerWithUnacknowledgedWritesStartsAGeneration() {
+        // the writes only this unit has must show as changes, so the resync overwrites them too
+        GenerationState s = primary(7, 0).resolve(Resolution.KEEP_PEER, true, random);
+        assertTrue(s.has(Flag.DISCARD_LOCAL) && !s.isPrimary());
+        assertEquals(g(7), s.agreed());
+        assertEquals(HandshakeDecision.Kind.RESYNC_PEER_TO_LOCAL, HandshakeRules.decide(s, primary(7, 0)).kind());
     }
 
     @Test
     void resolveKeepLocalKeepsTheRole() {
-        assertEquals(with(primary(9, 7), Flag.KEEP_LOCAL), primary(9, 7).resolve(Resolution.KEEP_LOCAL));
+        assertEquals(with(primary(9, 7), Flag.KEEP_LOCAL), primary(9, 7).resolve(Resolution.KEEP_LOCAL, false, random));
         assertEquals(with(secondary(9, 7), Flag.KEEP_LOCAL),
-                with(secondary(9, 7), Flag.DISCARD_LOCAL).resolve(Resolution.KEEP_LOCAL));
-        assertRefused("it has none", () -> GenerationState.fresh().resolve(Resolution.KEEP_LOCAL));
+                with(secondary(9, 7), Flag.DISCARD_LOCAL).resolve(Resolution.KEEP_LOCAL, false, random));
+        assertRefused("it has none", () -> GenerationState.fresh().resolve(Resolution.KEEP_LOCAL, false, random));
         assertRefused("incomplete resync target",
-                () -> with(secondary(9, 7), Flag.INCONSISTENT).resolve(Resolution.KEEP_LOCAL));
+                () -> with(secondary(9, 7), Flag.INCONSISTENT).resolve(Resolution.KEEP_LOCAL, false, random));
     }
 
     @Test

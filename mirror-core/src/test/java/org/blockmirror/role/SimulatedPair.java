@@ -124,7 +124,8 @@ final class SimulatedPair implements AutoCloseable {
         }
 
         void resolve(Resolution r) throws IOException {
-            transition(s -> s.resolve(r));
+            boolean unacknowledged = !journal.isEmpty();
+            transition(s -> s.resolve(r, unacknowledged, random));
         }
 
         @Override
@@ -135,6 +136,10 @@ final class SimulatedPair implements AutoCloseable {
 
     boolean linked() {
         return linked;
+    }
+
+    boolean streaming() {
+        return streaming;
     }
 
     /** The next resync loses the link after copying {@code blocks} blocks. */

@@ -80,14 +80,15 @@ class WriteTokenTest {
     void theFenceSticksUntilDemotionAKeepLocalChoiceOrAgreement() {
         GenerationState fenced = primary(7, 0).observePeer(primary(9, 7));
         SplittableRandom r = new SplittableRandom(1);
+        SplittableRandom random = r;
         assertRefused(fenced.linkLost(true, r), "revoked"); // a new generation does not lift it
         assertRefused(fenced.observePeer(secondary(7, 0)), "revoked"); // nor does an older peer state arriving late
         assertAllowed(fenced.demote(false, r).promoteForce(r));
-        assertAllowed(fenced.resolve(Resolution.KEEP_LOCAL));
-        assertAllowed(fenced.resolve(Resolution.KEEP_LOCAL).observePeer(primary(9, 7)));
+        assertAllowed(fenced.resolve(Resolution.KEEP_LOCAL, false, random));
+        assertAllowed(fenced.resolve(Resolution.KEEP_LOCAL, false, random).observePeer(primary(9, 7)));
         assertAllowed(fenced.inSyncWithPeer());
         assertAllowed(fenced.observePeer(with(secondary(9, 7), Flag.DISCARD_LOCAL)));
-        assertRefused(fenced.resolve(Resolution.KEEP_PEER), "secondary");
+        assertRefused(fenced.resolve(Resolution.KEEP_PEER, false, random), "secondary");
     }
 
     @Test
