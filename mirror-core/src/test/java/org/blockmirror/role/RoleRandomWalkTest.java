@@ -2,11 +2,14 @@ package org.blockmirror.role;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.SplittableRandom;
 import org.blockmirror.role.GenerationState.Flag;
+import org.blockmirror.role.HandshakeDecision.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +26,8 @@ class RoleRandomWalkTest {
     @TempDir
     Path dir;
 
+    private final EnumSet<Kind> decisions = EnumSet.noneOf(Kind.class);
+
     @Test
     void invariantsHoldOnRandomWalks() throws Exception {
         for (long seed = 1; seed <= 30; seed++) {
@@ -31,9 +36,10 @@ class RoleRandomWalkTest {
                 walk(pair, new SplittableRandom(seed * 7919), 300, "seed " + seed);
             }
         }
+        assertTrue(decisions.containsAll(EnumSet.allOf(Kind.class)), "the walks reach every decision: " + decisions);
     }
 
-    private static void walk(SimulatedPair pair, SplittableRandom r, int steps, String name) throws Exception {
+    private void walk(SimulatedPair pair, SplittableRandom r, int steps, String name) throws Exception {
         StringBuilder trace = new StringBuilder(name);
         for (int i = 0; i < steps; i++) {
             SimulatedPair.Unit u = r.nextBoolean() ? pair.a : pair.b;
@@ -53,7 +59,9 @@ class RoleRandomWalkTest {
                 } else if (op < 75) {
                     what = "connect";
                     if (!pair.linked()) {
-                        what += " " + pair.connect().kind();
+                        Kind k = pair.connect().kind();
+                        decisions.add(k);
+                        what += " " + k;
                     }
                 } else if (op < 82) {
                     what = u.name + " promote";
