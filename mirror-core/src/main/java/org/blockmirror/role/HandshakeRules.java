@@ -76,14 +76,14 @@ public final class HandshakeRules {
             // Rows 9-10.
             case DIVERGED -> survivor == null
                     ? refuse(Kind.SPLIT_BRAIN, c.why() + ": choose the survivor with role resolve")
-                    : resync(survivor, c.since(), local, peer, c.why() + "; the administrator kept the "
-                            + (survivor == LOCAL_TO_PEER ? "local" : "peer's") + " data");
+                    : resync(survivor, c.since(), local, peer, c.why() + "; the administrator kept "
+                            + (survivor == LOCAL_TO_PEER ? "this unit's" : "the peer's") + " data");
             // Rows 11-12.
             case UNRELATED -> survivor == null
                     ? refuse(Kind.UNRELATED_DATA, c.why() + ": check the configuration; if the disks are right,"
                             + " choose the survivor with role resolve")
-                    : resync(survivor, GenerationId.NONE, local, peer, c.why() + "; the administrator kept the "
-                            + (survivor == LOCAL_TO_PEER ? "local" : "peer's") + " data");
+                    : resync(survivor, GenerationId.NONE, local, peer, c.why() + "; the administrator kept "
+                            + (survivor == LOCAL_TO_PEER ? "this unit's" : "the peer's") + " data");
             // Rows 13-16.
             case LOCAL_AHEAD -> survivor == PEER_TO_LOCAL
                     ? resync(PEER_TO_LOCAL, c.since(), local, peer, c.why()
