@@ -252,7 +252,24 @@ class HandshakeRulesTest {
         HandshakeDecision d = decide(primary(9, 7), secondary(7, 0));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.changedBlocksOf(secondary(5, 0)));
         assertTrue(e.getMessage().contains("cannot tell its changes since generation 0000000000000007"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> decide(primary(7, 0), secondary(7, 0)).changedBlocksOf(FRESH));
+        IllegalStateException none = assertThrows(IllegalStateException.class,
+                () -> decide(primary(7, 0), secondary(7, 0)).changedBlocksOf(FRESH));
+        assertEquals("IN_SYNC_STREAM copies nothing", none.getMessage());
+    }
+
+    @Test
+    void decisionsAreWellFormed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new HandshakeDecision(Kind.RESYNC_LOCAL_TO_PEER, PEER_TO_LOCAL, g(7), "x"));
+        assertEquals("RESYNC_LOCAL_TO_PEER cannot flow PEER_TO_LOCAL", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new HandshakeDecision(Kind.INITIAL_SYNC, null, g(0), "x"));
+        assertEquals("INITIAL_SYNC needs a direction", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new HandshakeDecision(Kind.SPLIT_BRAIN, LOCAL_TO_PEER, g(0), "x"));
+        assertEquals("SPLIT_BRAIN has no direction", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new HandshakeDecision(Kind.INITIAL_SYNC, LOCAL_TO_PEER, g(7), "x"));
+        assertEquals("INITIAL_SYNC has no since generation", e.getMessage());
     }
 
     /**
