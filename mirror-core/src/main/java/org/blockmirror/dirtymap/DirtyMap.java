@@ -281,6 +281,37 @@ public final class DirtyMap implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Marks every chunk set in {@code chunks} dirty with one fdatasync: collapsing a journal of
+     * scattered writes into the map would otherwise pay one sync per newly dirty chunk.
+     *
+     * @return how many chunks were newly marked
+     */
+    public synchronized long markChunks(BitSet chunks) throws IOException {
+        if (chunks.length() > chunkCount) {
+            throw new IllegalArgumentException("chunk " + (chunks.length() - 1) + " is outside the map ("
+                    + chunkCount + " chunks)");
+        }
+        BitSet pages = new BitSet();
+        long newly = 0;
+        for (int c = chunks.nextSetBit(0); c >= 0; c = chunks.nextSetBit(c + 1)) {
+            if (!bits.get(c)) {
+                bits.set(c);
+                dirtyChunks++;
+                newly++;
+                pages.set(c / CHUNKS_PER_PAGE);
+            }
+        }
+        for (int p = pages.nextSetBit(0); p >= 0; p = pages.nextSetBit(p + 1)) {
+            writePage(p);
+            pagesToWrite.clear(p);
+        }
+        if (!pages.isEmpty()) {
+            channel.force(false);
+        }
+        return newly;
+    }
+
     /** Marks the whole volume dirty (initial sync of a new pair), durably. */
     public boolean markAll() throws IOException {
         return mark(0, blockCount);

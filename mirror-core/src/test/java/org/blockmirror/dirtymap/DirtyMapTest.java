@@ -45,6 +45,26 @@ class DirtyMapTest {
     }
 
     @Test
+    void markChunksMarksASetOfChunksDurablyAndCountsOnlyNewOnes() throws IOException {
+        java.util.BitSet chunks = new java.util.BitSet();
+        chunks.set(3);
+        chunks.set(40);
+        chunks.set(6249);
+        try (DirtyMap map = small()) {
+            map.mark(40 * 16, 1);
+            assertEquals(2, map.markChunks(chunks), "chunk 40 was dirty already");
+            assertEquals(0, map.markChunks(chunks));
+            chunks.set(6250);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> map.markChunks(chunks));
+            assertEquals("chunk 6250 is outside the map (6250 chunks)", e.getMessage());
+        }
+        try (DirtyMap map = small()) {
+            assertEquals(3, map.dirtyChunks());
+            assertTrue(map.isDirty(3) && map.isDirty(40) && map.isDirty(6249));
+        }
+    }
+
+    @Test
     void lastChunkMayBeShort() throws IOException {
         try (DirtyMap map = DirtyMap.openOrCreate(dir.resolve("m"), 512, 100, 16)) {
             assertEquals(7, map.chunkCount());
