@@ -232,6 +232,37 @@ class QueueControlTest {
     }
 
     @Test
+    void aJournalFullOfHeldRecordsCollapsesIntoTheMapAndNoHostWriteFails() throws Exception {
+        start();
+        ok(queue("stop-send"));
+        int writeBlocks = 64; // 256 KiB: 4 chunks per write
+        int perPass = (int) (pair.options().volumeBytes() / BLOCK / writeBlocks);
+        int writes = 0;
+        long volumeBlocks = pair.options().volumeBytes() / BLOCK;
+        // 80 MiB into a 64 MiB journal, in rounds of 16 writes
+        for (int round = 0; round < 20; round++) {
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (int i = 0; i < 16; i++, writes++) {
+                long lba = (long) (writes % perPass) * writeBlocks;
+                acks.add(pair.local().device().write(lba, WriteWorkload.fill(writes, lba, writeBlocks, BLOCK)));
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        }
+        LocalStatus s = status();
+        assertEquals(0, s.blocks().writesFailed());
+        assertEquals("bitmap", s.buffer().mode());
+        assertTrue(s.buffer().reason().startsWith("the journal is full"), s.buffer().reason());
+        assertEquals(0, s.journal().records(), "the journal collapsed up to its head");
+        assertEquals(volumeBlocks / CHUNK_BLOCKS, s.buffer().dirtyChunks(), "every chunk was written and unsent");
+        assertEquals(volumeBlocks, s.buffer().dirtyBlocks());
+        for (int w = writes - perPass; w < writes; w++) {
+            long lba = (long) (w % perPass) * writeBlocks;
+            assertArrayEquals(WriteWorkload.fill(w, lba, 1, BLOCK).array(), block(pair.localVolume(), lba),
+                    "the newest write at block " + lba + " is not on the local volume");
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithClearErrors() throws Exception {
         start();
         Run both = queue("flush", "--through-seq", "3", "--older-than", "1m");
