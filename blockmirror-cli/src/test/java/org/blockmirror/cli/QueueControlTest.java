@@ -4,6 +4,7 @@ import static org.blockmirror.cli.BackgroundWrites.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.blockmirror.control.ControlClient;
 import org.blockmirror.local.LocalStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -285,6 +287,16 @@ class QueueControlTest {
                 + " start-send, flush"), unknown.err());
         Run misplaced = queue("stop-send", "--through-seq", "3");
         assertTrue(misplaced.err().contains("--through-seq belongs to flush, not to stop-send"), misplaced.err());
+
+        // the control socket checks its requests itself (it can be used without the CLI)
+        ControlClient control = new ControlClient(pair.dir().resolve("local.sock"));
+        assertEquals("daemon on " + pair.dir().resolve("local.sock") + " answered: queue: which action? one of"
+                + " stop-enqueue, start-enqueue, stop-send, start-send, flush",
+                assertThrows(IOException.class, () -> control.call("queue")).getMessage());
+        assertTrue(assertThrows(IOException.class, () -> control.call("queue stop-send now")).getMessage()
+                .endsWith("queue stop-send takes no arguments, got now"));
+        assertTrue(assertThrows(IOException.class, () -> control.call("queue flush --through-seq 0")).getMessage()
+                .endsWith("--through-seq 0: not a sequence number (a whole number >= 1)"));
 
         // the daemon's refusals: nothing queued, beyond the head, already acknowledged, nothing old enough
         Run empty = queue("flush", "--through-seq", "1");

@@ -282,34 +282,32 @@ public final class DirtyMap implements AutoCloseable {
     }
 
     /**
-     * Marks every chunk set in {@code chunks} dirty with one fdatasync: collapsing a journal of
-     * scattered writes into the map would otherwise pay one sync per newly dirty chunk.
+     * Marks the given chunks dirty, durably, with one fdatasync for all of them (remirror records
+     * the chunks it has in flight this way).
      *
-     * @return how many chunks were newly marked
+     * @return true if at least one chunk was newly marked
      */
-    public synchronized long markChunks(BitSet chunks) throws IOException {
-        if (chunks.length() > chunkCount) {
-            throw new IllegalArgumentException("chunk " + (chunks.length() - 1) + " is outside the map ("
-                    + chunkCount + " chunks)");
-        }
+    public synchronized boolean markChunks(long[] chunks) throws IOException {
         BitSet pages = new BitSet();
-        long newly = 0;
-        for (int c = chunks.nextSetBit(0); c >= 0; c = chunks.nextSetBit(c + 1)) {
-            if (!bits.get(c)) {
-                bits.set(c);
-                dirtyChunks++;
-                newly++;
-                pages.set(c / CHUNKS_PER_PAGE);
+        for (long c : chunks) {
+            if (c < 0 || c >= chunkCount) {
+                throw new IllegalArgumentException("chunk " + c + " is outside the map (" + chunkCount + " chunks)");
             }
+            if (!bits.get((int) c)) {
+                bits.set((int) c);
+                dirtyChunks++;
+                pages.set((int) (c / CHUNKS_PER_PAGE));
+            }
+        }
+        if (pages.isEmpty()) {
+            return false;
         }
         for (int p = pages.nextSetBit(0); p >= 0; p = pages.nextSetBit(p + 1)) {
             writePage(p);
             pagesToWrite.clear(p);
         }
-        if (!pages.isEmpty()) {
-            channel.force(false);
-        }
-        return newly;
+        channel.force(false);
+        return true;
     }
 
     /** Marks the whole volume dirty (initial sync of a new pair), durably. */

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 final class JournalToMap {
 
     private static final Logger log = LoggerFactory.getLogger(JournalToMap.class);
+    /** Chunks marked per durable write of the map (bounds the array handed to it). */
+    private static final int CHUNKS_PER_MARK = 1 << 16;
 
     /** What a conversion did. */
     record Result(long records, long newlyDirtyChunks) {
@@ -35,6 +37,7 @@ final class JournalToMap {
     /** Marks the blocks of every record from the tail through {@code throughSeq} (inclusive), durably. */
     static Result mark(Journal journal, DirtyMap map, long throughSeq) throws IOException {
         BitSet chunks = new BitSet();
+        boolean wholeVolume = false;
         long records = 0;
         long seq = journal.tailSeq();
         ByteBuffer[] scratch = {ByteBuffer.allocate(0)};
@@ -53,7 +56,7 @@ final class JournalToMap {
                     } catch (JournalCorruptionException e) {
                         // Its extent is unknown: the whole volume is the only safe mark.
                         log.error("{}; marking the whole volume dirty instead of its blocks", e.getMessage());
-                        chunks.set(0, (int) map.chunkCount());
+                        wholeVolume = true;
                         seq++;
                         reader = journal.reader(seq);
                         continue;
@@ -76,7 +79,24 @@ final class JournalToMap {
                 seq = tail; // acknowledged while we read: nothing to mark for those
             }
         }
-        long newly = map.markChunks(chunks);
-        return new Result(records, newly);
+        long before = map.dirtyChunks();
+        if (wholeVolume) {
+            map.markAll();
+        } else {
+            long[] batch = new long[Math.min(CHUNKS_PER_MARK, Math.max(1, chunks.cardinality()))];
+            int n = 0;
+            for (int c = chunks.nextSetBit(0); c >= 0; c = chunks.nextSetBit(c + 1)) {
+                batch[n++] = c;
+                if (n == batch.length) {
+                    map.markChunks(batch);
+                    n = 0;
+                }
+            }
+            if (n > 0) {
+                map.markChunks(java.util.Arrays.copyOf(batch, n));
+            }
+        }
+        // concurrent host writes may mark chunks too: the count is for the log and status only
+        return new Result(records, Math.max(0, map.dirtyChunks() - before));
     }
 }

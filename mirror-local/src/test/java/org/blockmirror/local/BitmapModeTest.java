@@ -333,4 +333,46 @@ class BitmapModeTest {
         assertFalse(map.isDirty(3), "records after the flushed prefix stay queued, unmarked");
         assertEquals(BufferMode.NORMAL, pipeline.mode(), "a flush does not stop enqueueing");
     }
+
+    @Test
+    void aCorruptRecordMovedIntoTheMapMarksTheWholeVolume() throws Exception {
+        open(true, AckMode.ASYNC);
+        for (int i = 0; i < 3; i++) {
+            done(pipeline.write(i * BLOCKS_PER_CHUNK, data(i, 1)));
+        }
+        JournalRecord second = journal.reader(journal.tailSeq() + 1).next();
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("journal"),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {0x55, 0x55, 0x55, 0x55}), second.fileOffset() + 512 + 100);
+        }
+        pipeline.moveToMap(journal.durableSeq());
+        assertEquals(map.chunkCount(), map.dirtyChunks(), "an unreadable record's blocks are unknown: all are dirty");
+        assertEquals(0, journal.stats().recordCount());
+    }
+
+    @Test
+    void aQueueControlStateOfAnotherVersionIsRefused() throws Exception {
+        try (org.blockmirror.state.DurableStateFile f = org.blockmirror.state.DurableStateFile.open(
+                dir.resolve("state").resolve(QueueControlState.FILE_NAME))) {
+            f.write(ByteBuffer.allocate(11).putShort((short) 7).array());
+        }
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> QueueControlState.open(dir.resolve("state")));
+        assertEquals(dir.resolve("state").resolve(QueueControlState.FILE_NAME) + ": queue-control state of version 7"
+                + " and 11 bytes is not supported (this build reads version 1)", e.getMessage());
+    }
+
+    @Test
+    void queueControlStateSurvivesReopening() throws Exception {
+        try (QueueControlState s = QueueControlState.open(dir.resolve("state"))) {
+            assertFalse(s.enqueueStopped() || s.sendStopped());
+            s.setSendStopped(true);
+            s.setVolumeHoldsThroughSeq(42);
+        }
+        try (QueueControlState s = QueueControlState.open(dir.resolve("state"))) {
+            assertTrue(s.sendStopped());
+            assertFalse(s.enqueueStopped());
+            assertEquals(42, s.volumeHoldsThroughSeq());
+        }
+    }
 }
