@@ -65,4 +65,28 @@ class LocalConfigTest {
         assertEquals(List.of("l.conf line 6: ack.mode = checked: must be one of async, sync, verified"),
                 problems("ack.mode = checked\n"));
     }
+
+    @Test
+    void theDirtyMapLivesNextToTheJournalInChunksOf64KiBByDefault() throws Exception {
+        LocalConfig c = parse("");
+        assertEquals(java.nio.file.Path.of("/tmp/j.dirtymap"), c.dirtyMapPath());
+        assertEquals(64 << 10, c.dirtyMapChunkBytes());
+        assertEquals(0, c.journalFullTimeoutMs(), "a full journal collapses at once: the host never waits");
+        LocalConfig onDevice = LocalConfig.parse(ConfigFile.parse("l.conf", BASE.replace("/tmp/j", "/dev/sdb")
+                + "state.dir = /var/lib/bm\n"));
+        assertEquals(java.nio.file.Path.of("/var/lib/bm/dirty-map"), onDevice.dirtyMapPath(),
+                "a journal on a device: the map goes to state.dir");
+        LocalConfig set = parse("dirty-map.path = /var/lib/bm/map\ndirty-map.chunk-bytes = 1M\n");
+        assertEquals(java.nio.file.Path.of("/var/lib/bm/map"), set.dirtyMapPath());
+        assertEquals(1 << 20, set.dirtyMapChunkBytes());
+    }
+
+    @Test
+    void aChunkSizeThatIsNoMultipleOfTheBlockSizeOrOutOfRangeIsRefused() {
+        assertEquals(List.of("l.conf line 7: dirty-map.chunk-bytes = 6K: must be a multiple of volume.block-size"
+                        + " (4096)"),
+                problems("volume.block-size = 4096\ndirty-map.chunk-bytes = 6K\n"));
+        assertEquals(List.of("l.conf line 6: dirty-map.chunk-bytes = 128M: must be between 512 B and 64 MiB"),
+                problems("dirty-map.chunk-bytes = 128M\n"));
+    }
 }
