@@ -29,10 +29,7 @@ import org.blockmirror.heartbeat.HeartbeatSettings;
 import org.blockmirror.heartbeat.LinkStatus;
 import org.blockmirror.journal.Journal;
 import org.blockmirror.journal.JournalOptions;
-import org.blockmirror.journal.JournalReader;
-import org.blockmirror.journal.JournalRecord;
 import org.blockmirror.journal.JournalStats;
-import org.blockmirror.journal.RecordType;
 import org.blockmirror.schedule.SendSchedule;
 import org.blockmirror.state.UnitIdentity;
 import org.blockmirror.time.MonotonicClock;
@@ -137,7 +134,7 @@ public final class LocalDaemon implements AutoCloseable {
 
             WritePipeline pipeline = new WritePipeline(volume, journal, clock, new WritePipeline.Settings(
                     config.ackMode(), config.journalFullTimeoutMs(), config.syncTimeoutMs(), config.maxRecordBytes(),
-                    config.maxBatchBytes()));
+                    config.maxBatchBytes()), new CompactPolicy(config.journalHighWaterPercent()));
             pipeline.start();
             opened.add(pipeline);
 
@@ -226,30 +223,7 @@ public final class LocalDaemon implements AutoCloseable {
      * records; redoing them in order makes it equal to what the remote will receive.
      */
     private static void redo(Journal journal, Volume volume) throws IOException {
-        long from = journal.tailSeq();
-        long to = journal.durableSeq();
-        if (to < from) {
-            return;
-        }
-        JournalReader reader = journal.reader(from);
-        long count = 0;
-        int bs = volume.blockSize();
-        for (JournalRecord r = reader.next(); r != null; r = reader.next()) {
-            if (r.type() == RecordType.TRIM) {
-                java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate((int) Math.min((long) r.blockCount() * bs, 1 << 20));
-                for (long pos = r.lba() * bs, end = pos + (long) r.blockCount() * bs; pos < end; ) {
-                    int n = (int) Math.min(zeros.capacity(), end - pos);
-                    zeros.clear().limit(n);
-                    volume.write(pos, zeros);
-                    pos += n;
-                }
-            } else {
-                volume.write(r.lba() * bs, r.data());
-            }
-            count++;
-        }
-        volume.flush();
-        log.info("redid {} unacknowledged journal records (seq {} to {}) onto {}", count, from, to, volume.describe());
+        new JournalRedo(journal, volume).run(); // COMPACT records have no data to redo: see JournalRedo
     }
 
     /** The block device front ends drive. */
@@ -287,7 +261,8 @@ public final class LocalDaemon implements AutoCloseable {
                 new LocalStatus.Journal(journal.path().toString(), js.capacityBytes(), js.usedBytes(), free,
                         js.capacityBytes() == 0 ? 0 : Math.round(1000.0 * js.usedBytes() / js.capacityBytes()) / 10.0,
                         js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch(),
-                        js.unreleasedBytes(), config.journalHighWaterPercent()),
+                        js.unreleasedBytes(), config.journalHighWaterPercent(),
+                        pipeline.bufferMode().name().toLowerCase(), pipeline.compactRecords(), pipeline.preservedBlocks()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
                 frontEnd == null ? null : frontEnd.status(),

@@ -13,11 +13,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.block.BlockDeviceException;
 import org.blockmirror.block.BlockDeviceException.Reason;
 import org.blockmirror.journal.Journal;
 import org.blockmirror.journal.JournalFullException;
+import org.blockmirror.journal.JournalRecord;
 import org.blockmirror.journal.RecordType;
 import org.blockmirror.time.MonotonicClock;
 import org.blockmirror.volume.Volume;
@@ -68,6 +70,14 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
     private long remoteAckedSeq;
     /** Every record up to this seq is on the local volume and flushed. Guarded by remoteLock. */
     private long volumeDurableSeq;
+    private final Condition volumeAdvanced = remoteLock.newCondition();
+
+    // Compact mode and copy-on-overwrite (SPEC F8): CompactIndex and the classes around it.
+    private final CompactPolicy compactPolicy;
+    private final CompactIndex compactIndex;
+    private final CopyOnOverwrite copyOnOverwrite;
+    private final CompactSendData compactSendData;
+    private volatile BufferMode bufferMode = BufferMode.NORMAL;
 
     private final Thread journalStage;
     private final Thread volumeStage;
@@ -85,7 +95,23 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
      * @param volume must already hold every durable record of {@code journal} (the daemon redoes
      *               them before it builds the pipeline)
      */
-    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings) {
+    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings) throws IOException {
+        this(volume, journal, clock, settings, CompactPolicy.NEVER);
+    }
+
+    /**
+     * @param volume  must already hold every durable record of {@code journal} (the daemon redoes
+     *                them before it builds the pipeline)
+     * @param compact when writes are journalled as block numbers only; the index of what the
+     *                journal's COMPACT records still need is rebuilt from the journal here
+     */
+    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings,
+                         CompactPolicy compact) throws IOException {
+        this.compactPolicy = compact;
+        this.compactIndex = CompactIndex.rebuild(journal);
+        this.copyOnOverwrite = new CopyOnOverwrite(compactIndex, journal, volume, this::awaitVolumeThrough,
+                settings.maxRecordBytes());
+        this.compactSendData = new CompactSendData(compactIndex, journal, volume, this::awaitVolumeThrough);
         this.volume = volume;
         this.journal = journal;
         this.clock = clock;
@@ -246,19 +272,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
             }
             List<HostOp> appended = appendAll(batch);
             batch.clear();
-            if (appended.isEmpty()) {
-                continue;
-            }
-            try {
-                journal.sync();
-            } catch (IOException e) {
-                failFatally("journal " + e.getMessage(), e, appended);
-                continue;
-            }
-            try {
-                toVolume.put(appended);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!handOver(appended)) {
                 return;
             }
         }
@@ -267,6 +281,29 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Makes the appended ops durable in the journal (one sync) and passes them to the volume
+     * stage. Returns false if interrupted.
+     */
+    private boolean handOver(List<HostOp> appended) {
+        if (appended.isEmpty()) {
+            return true;
+        }
+        try {
+            journal.sync();
+        } catch (IOException e) {
+            failFatally("journal " + e.getMessage(), e, appended);
+            return true;
+        }
+        try {
+            toVolume.put(appended);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
     }
 
     private List<HostOp> appendAll(List<HostOp> batch) {
@@ -278,8 +315,21 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
             }
             long deadline = op.arrivalNanos + TimeUnit.MILLISECONDS.toNanos(settings.fullTimeoutMs());
             try {
-                op.seq = journal.append(op.trim ? RecordType.TRIM : RecordType.WRITE, op.lba, op.blockCount,
-                        op.trim ? null : op.data.duplicate(), deadline);
+                if (!appended.isEmpty()
+                        && copyOnOverwrite.newestRecordNeeding(op.lba, op.blockCount) >= appended.get(0).seq) {
+                    // it overwrites a COMPACT write of this very batch: that must reach the volume first
+                    handOver(appended);
+                    appended = new ArrayList<>(batch.size());
+                }
+                copyOnOverwrite.preserve(op.lba, op.blockCount, deadline);
+                op.compact = !op.trim && compactPolicy.compact(journal.stats());
+                RecordType type = op.trim ? RecordType.TRIM : op.compact ? RecordType.COMPACT : RecordType.WRITE;
+                op.seq = journal.append(type, op.lba, op.blockCount, type == RecordType.WRITE ? op.data.duplicate() : null,
+                        deadline);
+                compactIndex.appended(type, op.seq, op.lba, op.blockCount);
+                if (!op.trim) {
+                    bufferMode = op.compact ? BufferMode.COMPACT : BufferMode.NORMAL;
+                }
                 appended.add(op);
             } catch (JournalFullException e) {
                 if (!journalFullAlert) {
@@ -335,6 +385,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
             remoteLock.lock();
             try {
                 volumeDurableSeq = Math.max(volumeDurableSeq, batch.get(batch.size() - 1).seq);
+                volumeAdvanced.signalAll();
                 releaseJournal();
             } finally {
                 remoteLock.unlock();
@@ -384,6 +435,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         try {
             if (seq > remoteAckedSeq) {
                 remoteAckedSeq = seq;
+                compactIndex.acknowledged(seq);
                 // the remote acknowledges again: writes waiting for it now are not late
                 restored = syncDegraded.getAndSet(0) > 0;
             }
@@ -441,6 +493,38 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         return expired;
     }
 
+    /**
+     * Waits until the volume stage has written and flushed every host write up to {@code seq}
+     * (copy-on-overwrite and the compact sender need the volume as of that write).
+     */
+    private void awaitVolumeThrough(long seq) throws IOException {
+        remoteLock.lock();
+        try {
+            while (volumeDurableSeq < seq) {
+                if (fatalError != null) {
+                    throw new IOException(fatalError);
+                }
+                if (!volumeStage.isAlive() && closed) {
+                    throw new IOException("the local unit is shutting down (volume stage stopped before seq " + seq + ")");
+                }
+                volumeAdvanced.await(100, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the volume stage to reach seq " + seq);
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    /**
+     * A journal record as the replicator sends it: COMPACT records get their data from the
+     * volume and PRESERVED copies, PRESERVED records become a no-op WRITE ({@link CompactSendData}).
+     */
+    JournalRecord sendable(JournalRecord rec, IntFunction<ByteBuffer> buffers) throws IOException {
+        return compactSendData.sendable(rec, buffers);
+    }
+
     // ---- completion ----
 
     private void complete(HostOp op) {
@@ -479,6 +563,21 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
 
     public boolean journalFullAlert() {
         return journalFullAlert;
+    }
+
+    /** How writes are being journalled: NORMAL, or COMPACT above the high-water mark. */
+    public BufferMode bufferMode() {
+        return bufferMode;
+    }
+
+    /** COMPACT records journalled since start (including those found in the journal at start). */
+    public long compactRecords() {
+        return compactIndex.compactRecords();
+    }
+
+    /** Blocks copied aside into PRESERVED records since start (including those found at start). */
+    public long preservedBlocks() {
+        return compactIndex.preservedBlocks();
     }
 
     public boolean syncDegraded() {
