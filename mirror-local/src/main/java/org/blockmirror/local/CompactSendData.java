@@ -129,7 +129,8 @@ final class CompactSendData {
     private ByteBuffer readPreserved(Preservation p) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DURABLE_WAIT_MS);
         while (true) {
-            JournalRecord r = journal.reader(p.preservedSeq()).next();
+            // a reader may start at most one past the durable head
+            JournalRecord r = journal.durableSeq() < p.preservedSeq() ? null : journal.reader(p.preservedSeq()).next();
             if (r != null) {
                 if (r.type() != RecordType.PRESERVED || r.preservedSeq() != p.compactSeq() || r.lba() != p.lba()
                         || r.blockCount() != p.blocks()) {
