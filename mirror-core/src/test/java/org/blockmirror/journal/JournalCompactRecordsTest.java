@@ -160,6 +160,30 @@ class JournalCompactRecordsTest {
     }
 
     @Test
+    void aCompactRecordWithDataOrAWriteWithAPreservedSeqIsInvalid() throws Exception {
+        Path p = journalWithAllTypes();
+        long writeAt;
+        long compactAt;
+        try (Journal j = Journal.open(p, options(), clock)) {
+            JournalReader r = j.reader(1);
+            writeAt = r.next().fileOffset();
+            compactAt = r.next().fileOffset();
+        }
+        rewrite(p, compactAt, 512, b -> b.putInt(44, 512), true);
+        try (Journal j = Journal.open(p, options(), clock)) {
+            assertEquals(2, j.recoveryReport().headSeq());
+            assertTrue(j.recoveryReport().stopReason().contains("COMPACT record 2 has 4 blocks and 512 data bytes"),
+                    j.recoveryReport().stopReason());
+        }
+        rewrite(p, writeAt, 512, b -> b.putLong(72, 1), true);
+        try (Journal j = Journal.open(p, options(), clock)) {
+            assertEquals(1, j.recoveryReport().headSeq());
+            assertTrue(j.recoveryReport().stopReason().contains("WRITE record 1 carries a preserved seq"),
+                    j.recoveryReport().stopReason());
+        }
+    }
+
+    @Test
     void aVersionOneHeaderCannotCarryTheNewTypes() throws Exception {
         Path p = journalWithAllTypes();
         long compactAt;

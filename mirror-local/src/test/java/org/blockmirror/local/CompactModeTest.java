@@ -317,4 +317,46 @@ class CompactModeTest {
         assertArrayEquals(compact, onVolume(101, 2), "not rolled back to the WRITE");
         assertArrayEquals(block(normal, 3), onVolume(103, 1));
     }
+
+    // ---- error paths ----
+
+    @Test
+    void aHighWaterMarkOutsideOneToHundredIsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new CompactPolicy(101));
+        assertEquals("compact-mode high-water mark 101% is not in 1..100 (0: never)", e.getMessage());
+    }
+
+    @Test
+    void aCompactRecordCannotBeSentOnceTheVolumeStageStoppedShortOfIt() throws Exception {
+        volume = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
+        journal = Journal.format(dir.resolve("journal"), JOURNAL_BYTES,
+                JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
+        pipeline = new WritePipeline(volume, journal, MonotonicClock.system(),
+                new WritePipeline.Settings(AckMode.ASYNC, 1000, 1000, MAX_RECORD, 1 << 20), new CompactPolicy(1));
+        pipeline.close(); // never started: the volume stage will never write anything
+        journal.append(RecordType.COMPACT, 3, 1, null, 0);
+        journal.sync();
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> pipeline.sendable(record(1), ByteBuffer::allocate));
+        assertEquals("the local unit is shutting down (volume stage stopped before seq 1)", e.getMessage());
+    }
+
+    @Test
+    void aPreservationPointingAtTheWrongRecordIsACorruptionNotData() throws Exception {
+        volume = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
+        journal = Journal.format(dir.resolve("journal"), JOURNAL_BYTES,
+                JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
+        journal.append(RecordType.COMPACT, 3, 2, null, 0);
+        journal.append(RecordType.WRITE, 4, 1, ByteBuffer.wrap(data(1, 1)), 0);
+        journal.sync();
+        CompactIndex index = new CompactIndex();
+        index.appended(RecordType.COMPACT, 1, 3, 2);
+        index.preserved(new CompactIndex.Preservation(1, 4, 1, 2)); // seq 2 is a WRITE, not a copy
+        CompactSendData send = new CompactSendData(index, journal, volume, seq -> { });
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> send.sendable(record(1), ByteBuffer::allocate));
+        assertTrue(e.getMessage().endsWith(": record 2 should be the PRESERVED copy of blocks 4+1 of seq 1 but is WRITE"
+                + " of blocks 4+1 for seq 0"), e.getMessage());
+    }
 }
