@@ -279,7 +279,8 @@ public final class Journal implements AutoCloseable {
      * Buffers one record; it becomes durable and visible to readers at the next {@link #sync()}.
      * Committer thread only.
      *
-     * @param type          WRITE (with data of exactly blockCount * blockSize bytes) or TRIM (data null)
+     * @param type          WRITE (with data of exactly blockCount * blockSize bytes), TRIM or COMPACT
+     *                      (data null); PRESERVED records go through {@link #appendPreserved}
      * @param dataOrNull    read from its position to its limit; neither is changed
      * @param deadlineNanos on the injected clock: how long to wait for space if the journal is full
      * @return the record's seq
@@ -287,6 +288,30 @@ public final class Journal implements AutoCloseable {
      */
     public long append(RecordType type, long lba, int blockCount, ByteBuffer dataOrNull, long deadlineNanos)
             throws IOException {
+        if (type == RecordType.PRESERVED) {
+            throw new IllegalArgumentException("journal " + path + ": append a PRESERVED record with appendPreserved");
+        }
+        return appendRecord(type, lba, blockCount, dataOrNull, 0, deadlineNanos);
+    }
+
+    /**
+     * Buffers a PRESERVED record: the content of {@code blockCount} blocks at {@code lba} as
+     * COMPACT record {@code compactSeq} left them, saved before a newer write overwrites them on
+     * the volume (copy-on-overwrite). Committer thread only; otherwise as {@link #append}.
+     *
+     * @param compactSeq an earlier seq (the COMPACT record the blocks belong to)
+     */
+    public long appendPreserved(long compactSeq, long lba, int blockCount, ByteBuffer data, long deadlineNanos)
+            throws IOException {
+        if (compactSeq < 1 || compactSeq >= nextSeq()) {
+            throw new IllegalArgumentException("journal " + path + ": a PRESERVED record must refer to an earlier seq,"
+                    + " not " + compactSeq + " (next seq " + nextSeq() + ")");
+        }
+        return appendRecord(RecordType.PRESERVED, lba, blockCount, data, compactSeq, deadlineNanos);
+    }
+
+    private long appendRecord(RecordType type, long lba, int blockCount, ByteBuffer dataOrNull, long preservedSeq,
+                              long deadlineNanos) throws IOException {
         int dataLength = checkRecord(type, lba, blockCount, dataOrNull);
         enterCommitter();
         try {
@@ -306,11 +331,12 @@ public final class Journal implements AutoCloseable {
             }
             if (recordPosition != headPosition) {
                 // The record does not fit before the region end: mark the rest as filler.
-                new RecordHeader(RecordType.PAD, seq, epoch, now, 0, 0, 0, 0)
+                new RecordHeader(RecordType.PAD, seq, epoch, now, 0, 0, 0, 0, 0)
                         .encode(commitBuffer.claim(headPosition, RecordHeader.SIZE), journalId);
             }
             ByteBuffer dst = commitBuffer.claim(recordPosition, (int) length);
-            new RecordHeader(type, seq, epoch, now, lba, blockCount, dataLength, dataCrc).encode(dst, journalId);
+            new RecordHeader(type, seq, epoch, now, lba, blockCount, dataLength, dataCrc, preservedSeq)
+                    .encode(dst, journalId);
             if (dataOrNull != null) {
                 dst.put(dataOrNull.duplicate());
             }
@@ -374,24 +400,24 @@ public final class Journal implements AutoCloseable {
             throw new IllegalArgumentException("journal " + path + ": bad extent lba " + lba + " blocks " + blockCount);
         }
         switch (type) {
-            case WRITE -> {
+            case WRITE, PRESERVED -> {
                 if (data == null) {
-                    throw new IllegalArgumentException("journal " + path + ": a WRITE record needs data");
+                    throw new IllegalArgumentException("journal " + path + ": a " + type + " record needs data");
                 }
                 long expected = (long) blockCount * options.blockSize();
                 if (data.remaining() != expected) {
-                    throw new IllegalArgumentException("journal " + path + ": WRITE of " + blockCount + " blocks of "
-                            + options.blockSize() + " bytes carries " + data.remaining() + " bytes");
+                    throw new IllegalArgumentException("journal " + path + ": " + type + " of " + blockCount
+                            + " blocks of " + options.blockSize() + " bytes carries " + data.remaining() + " bytes");
                 }
                 if (expected > options.maxRecordDataBytes()) {
-                    throw new IllegalArgumentException("journal " + path + ": WRITE of " + expected
+                    throw new IllegalArgumentException("journal " + path + ": " + type + " of " + expected
                             + " bytes exceeds the record limit of " + options.maxRecordDataBytes() + " bytes");
                 }
                 return (int) expected;
             }
-            case TRIM -> {
+            case TRIM, COMPACT -> {
                 if (data != null) {
-                    throw new IllegalArgumentException("journal " + path + ": a TRIM record carries no data");
+                    throw new IllegalArgumentException("journal " + path + ": a " + type + " record carries no data");
                 }
                 return 0;
             }
@@ -661,7 +687,7 @@ public final class Journal implements AutoCloseable {
             }
         }
         return new JournalRecord(seq, h.epoch(), h.timestampMillis(), h.type(), h.lba(), h.blockCount(),
-                h.dataCrc32c(), h.dataLength(), data, fileOffset);
+                h.dataCrc32c(), h.dataLength(), data, fileOffset, h.preservedSeq());
     }
 
     /** A record released and reused while it was being read is the reader's lag, not disk corruption. */

@@ -35,7 +35,7 @@ public final class JournalReader {
     /**
      * The next durable record, its data read into a buffer from {@code dataBuffers}; or null if
      * every durable record was returned. {@code dataBuffers} is called at most once, with the
-     * data length, only for a WRITE record, and must return a buffer with exactly that many bytes
+     * data length, only for a record with data (WRITE, PRESERVED), and must return a buffer with exactly that many bytes
      * remaining (a direct one spares the file read a copy). The caller owns what it returned,
      * also when this throws (e.g. the data failed its CRC32C: the buffer's content is then
      * undefined).

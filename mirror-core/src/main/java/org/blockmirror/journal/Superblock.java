@@ -6,7 +6,9 @@ import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
- * One copy of the journal superblock (format version 1, big-endian). Two copies live at file
+ * One copy of the journal superblock (format version 2, big-endian; version 1, whose layout is
+ * the same, is read and rewritten as 2 on open: version 2 says "records may be COMPACT or
+ * PRESERVED", which a version-1 build would misread, so it must refuse the journal). Two copies live at file
  * offsets 0 and 4096; checkpoint number {@code n} is written to copy {@code n % 2}, so a torn
  * write can only damage the copy being written and the other one still holds the previous
  * checkpoint. On open the valid copy with the higher checkpoint number wins.
@@ -14,7 +16,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * off len field
  *   0   4 magic 'BMJS' (0x424D4A53)
- *   4   2 format version (1)
+ *   4   2 format version (2; 1 accepted on read)
  *   6   2 reserved (0)
  *   8   8 checkpoint number
  *  16  16 journal UUID (most, least significant halves)
@@ -38,7 +40,10 @@ record Superblock(long checkpoint, UUID journalId, int blockSize, long regionOff
     static final int SIZE = 4096;
     static final int COPIES = 2;
     static final int MAGIC = 0x424D4A53;
-    static final short VERSION = 1;
+    /** The version written. */
+    static final short VERSION = 2;
+    /** The oldest version read. */
+    static final short MIN_VERSION = 1;
     private static final int CRC_OFFSET = SIZE - 4;
 
     /** File offset of the copy that checkpoint {@code n} is written to. */
@@ -96,7 +101,7 @@ record Superblock(long checkpoint, UUID journalId, int blockSize, long regionOff
         }
         // The version is checked before the CRC: a future version may place its CRC elsewhere.
         int version = b.getShort(4) & 0xffff;
-        if (version != VERSION) {
+        if (version < MIN_VERSION || version > VERSION) {
             return new UnsupportedVersion(version);
         }
         if (b.getInt(CRC_OFFSET) != crc(b)) {

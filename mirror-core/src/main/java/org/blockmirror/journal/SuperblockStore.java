@@ -50,7 +50,7 @@ final class SuperblockStore {
         for (Superblock.Copy c : copies) {
             if (c instanceof Superblock.UnsupportedVersion u) {
                 throw new JournalException("journal " + path + " has unsupported format version " + u.version()
-                        + " (this build reads version " + Superblock.VERSION + ")");
+                        + " (this build reads versions " + Superblock.MIN_VERSION + " to " + Superblock.VERSION + ")");
             }
         }
         if (copies.stream().allMatch(c -> c instanceof Superblock.NotAJournal)) {

@@ -84,9 +84,9 @@ class JournalFilesTest {
     @Test
     void unsupportedVersion() throws Exception {
         Path p = journalWithRecords(1);
-        patch(p, 4, (byte) 0, (byte) 2);
-        patch(p, Superblock.SIZE + 4, (byte) 0, (byte) 2);
-        assertOpenFails(p, options(), "unsupported format version 2", "reads version 1");
+        patch(p, 4, (byte) 0, (byte) 3);
+        patch(p, Superblock.SIZE + 4, (byte) 0, (byte) 3);
+        assertOpenFails(p, options(), "unsupported format version 3", "reads versions 1 to 2");
     }
 
     @Test

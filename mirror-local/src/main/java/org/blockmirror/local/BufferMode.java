@@ -2,17 +2,23 @@ package org.blockmirror.local;
 
 /**
  * What the local unit does with a host write (SPEC F8), as {@code status} shows it.
- *
- * <ul>
- *   <li>{@link #NORMAL}: the write goes into the journal with its data and is streamed in order.</li>
- *   <li>{@link #COMPACT}: above the high-water mark, records carry block numbers only.</li>
- *   <li>{@link #BITMAP}: the journal is not the queue: the write marks its chunks in the dirty map
- *       and goes to the local volume only (journal full, or enqueueing stopped by the operator).</li>
- *   <li>{@link #REMIRROR}: bitmap mode while the dirty chunks are being sent to the remote.</li>
- * </ul>
  */
 public enum BufferMode {
-    NORMAL, COMPACT, BITMAP, REMIRROR;
+    /** Every write is journalled with its data and streamed in order. */
+    NORMAL,
+    /**
+     * The journal is above its high-water mark: writes are journalled as block numbers only
+     * (COMPACT records); their data is read from the local volume when sent, and copied aside
+     * (PRESERVED records) before a newer write overwrites it.
+     */
+    COMPACT,
+    /**
+     * The journal is not the queue: the write marks its chunks in the dirty map and goes to the
+     * local volume only (journal full, or enqueueing stopped by the operator).
+     */
+    BITMAP,
+    /** Bitmap mode while the dirty chunks are being sent to the remote. */
+    REMIRROR;
 
     /** As {@code status} prints it. */
     public String label() {

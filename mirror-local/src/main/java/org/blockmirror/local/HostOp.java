@@ -12,6 +12,12 @@ final class HostOp {
     final ByteBuffer data;
     final long arrivalNanos;
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /**
+     * Journalled as a COMPACT record (block numbers only): its data exists only on the local
+     * volume, so the host may be answered only after the volume write is flushed. The volume
+     * stage flushes every batch before answering; a lazier flush must still honour this.
+     */
+    boolean compact;
     /** Assigned by the journal stage; 0 until then or if the append failed. */
     long seq;
     /** Set by the volume stage once the write is durable locally (for sync-mode timeouts). */

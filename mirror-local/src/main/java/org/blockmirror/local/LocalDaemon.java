@@ -30,10 +30,7 @@ import org.blockmirror.heartbeat.HeartbeatSettings;
 import org.blockmirror.heartbeat.LinkStatus;
 import org.blockmirror.journal.Journal;
 import org.blockmirror.journal.JournalOptions;
-import org.blockmirror.journal.JournalReader;
-import org.blockmirror.journal.JournalRecord;
 import org.blockmirror.journal.JournalStats;
-import org.blockmirror.journal.RecordType;
 import org.blockmirror.schedule.SendSchedule;
 import org.blockmirror.state.UnitIdentity;
 import org.blockmirror.time.MonotonicClock;
@@ -153,7 +150,7 @@ public final class LocalDaemon implements AutoCloseable {
 
             WritePipeline pipeline = new WritePipeline(volume, journal, clock, new WritePipeline.Settings(
                     config.ackMode(), config.journalFullTimeoutMs(), config.syncTimeoutMs(), config.maxRecordBytes(),
-                    config.maxBatchBytes()), dirtyMap, queueState);
+                    config.maxBatchBytes()), new CompactPolicy(config.journalHighWaterPercent()), dirtyMap, queueState);
             pipeline.start();
             opened.add(pipeline);
 
@@ -270,29 +267,7 @@ public final class LocalDaemon implements AutoCloseable {
      * records; redoing them in order makes it equal to what the remote will receive.
      */
     static void redo(Journal journal, Volume volume, long from) throws IOException {
-        long to = journal.durableSeq();
-        if (to < from) {
-            return;
-        }
-        JournalReader reader = journal.reader(from);
-        long count = 0;
-        int bs = volume.blockSize();
-        for (JournalRecord r = reader.next(); r != null; r = reader.next()) {
-            if (r.type() == RecordType.TRIM) {
-                java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate((int) Math.min((long) r.blockCount() * bs, 1 << 20));
-                for (long pos = r.lba() * bs, end = pos + (long) r.blockCount() * bs; pos < end; ) {
-                    int n = (int) Math.min(zeros.capacity(), end - pos);
-                    zeros.clear().limit(n);
-                    volume.write(pos, zeros);
-                    pos += n;
-                }
-            } else {
-                volume.write(r.lba() * bs, r.data());
-            }
-            count++;
-        }
-        volume.flush();
-        log.info("redid {} unacknowledged journal records (seq {} to {}) onto {}", count, from, to, volume.describe());
+        new JournalRedo(journal, volume).run(from); // COMPACT records have no data to redo: see JournalRedo
     }
 
     /** The block device front ends drive. */
@@ -330,7 +305,8 @@ public final class LocalDaemon implements AutoCloseable {
                 new LocalStatus.Journal(journal.path().toString(), js.capacityBytes(), js.usedBytes(), free,
                         js.capacityBytes() == 0 ? 0 : Math.round(1000.0 * js.usedBytes() / js.capacityBytes()) / 10.0,
                         js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch(),
-                        js.unreleasedBytes(), config.journalHighWaterPercent()),
+                        js.unreleasedBytes(), config.journalHighWaterPercent(), pipeline.compactRecords(),
+                        pipeline.preservedBlocks()),
                 new LocalStatus.Buffer(pipeline.mode().label(), pipeline.bitmapReason(),
                         js.capacityBytes() == 0 ? 0
                                 : Math.round(1000.0 * js.unreleasedBytes() / js.capacityBytes()) / 10.0,

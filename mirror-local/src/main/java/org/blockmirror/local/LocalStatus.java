@@ -52,11 +52,13 @@ public record LocalStatus(
      *
      * @param usedBytes        space not reusable yet (released records count until the next tail checkpoint)
      * @param unreleasedBytes  records the remote has not acknowledged yet; compared with the high-water mark
-     * @param highWaterPercent journal.high-water-percent
+     * @param highWaterPercent journal.high-water-percent (also where compact mode starts)
+     * @param compactRecords   COMPACT records (block numbers only) journalled since start
+     * @param preservedBlocks  blocks copied aside before an overwrite (copy-on-overwrite) since start
      */
     public record Journal(String path, long capacityBytes, long usedBytes, long freeBytes, double usedPercent,
                           long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch,
-                          long unreleasedBytes, int highWaterPercent) {
+                          long unreleasedBytes, int highWaterPercent, long compactRecords, long preservedBlocks) {
     }
 
     /**

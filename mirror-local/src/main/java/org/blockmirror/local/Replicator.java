@@ -388,6 +388,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 awaitDurable(reader.nextSeq());
                 continue;
             }
+            rec = pipeline.sendable(rec, recordBuffers); // COMPACT / PRESERVED: see CompactSendData
             if (!awaitWindow(s, rec.data().remaining())) {
                 break;
             }

@@ -15,12 +15,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.block.BlockDeviceException;
 import org.blockmirror.block.BlockDeviceException.Reason;
 import org.blockmirror.dirtymap.DirtyMap;
 import org.blockmirror.journal.Journal;
 import org.blockmirror.journal.JournalFullException;
+import org.blockmirror.journal.JournalRecord;
 import org.blockmirror.journal.RecordType;
 import org.blockmirror.time.MonotonicClock;
 import org.blockmirror.volume.Volume;
@@ -79,6 +81,13 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     /** Null: no dirty map, a full journal fails host writes with JOURNAL_FULL after the timeout. */
     private final BitmapMode bitmap;
 
+    // Compact mode and copy-on-overwrite (SPEC F8): CompactIndex and the classes around it.
+    private final CompactPolicy compactPolicy;
+    private final CompactIndex compactIndex;
+    private final CopyOnOverwrite copyOnOverwrite;
+    private final CompactSendData compactSendData;
+    private volatile BufferMode bufferMode = BufferMode.NORMAL;
+
     private final Thread journalStage;
     private final Thread volumeStage;
     private final ExecutorService readers;
@@ -95,20 +104,38 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
      * @param volume must already hold every durable record of {@code journal} (the daemon redoes
      *               them before it builds the pipeline)
      */
-    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings) {
-        this(volume, journal, clock, settings, null);
+    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings) throws IOException {
+        this(volume, journal, clock, settings, CompactPolicy.NEVER);
     }
 
     /**
-     * With bitmap mode. If the map is not empty or the operator had stopped enqueueing, the
-     * pipeline starts in bitmap mode (after a crash or restart in bitmap mode).
+     * With compact mode, without bitmap mode.
      *
-     * @param volume must already hold every durable record of {@code journal} (the daemon redoes
-     *               them before it builds the pipeline)
+     * @param compact when writes are journalled as block numbers only; the index of what the
+     *                journal's COMPACT records still need is rebuilt from the journal here
      */
+    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings,
+                         CompactPolicy compact) throws IOException {
+        this(volume, journal, clock, settings, compact, (BitmapMode) null);
+    }
+
+    /** With bitmap mode, without compact mode. */
     public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings, DirtyMap dirtyMap,
                          QueueControlState state) throws IOException {
-        this(volume, journal, clock, settings, new BitmapMode(dirtyMap, state));
+        this(volume, journal, clock, settings, CompactPolicy.NEVER, dirtyMap, state);
+    }
+
+    /**
+     * With compact and bitmap mode. If the map is not empty or the operator had stopped
+     * enqueueing, the pipeline starts in bitmap mode (after a crash or restart in bitmap mode).
+     *
+     * @param volume  must already hold every durable record of {@code journal} (the daemon redoes
+     *                them before it builds the pipeline)
+     * @param compact when writes are journalled as block numbers only
+     */
+    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings,
+                         CompactPolicy compact, DirtyMap dirtyMap, QueueControlState state) throws IOException {
+        this(volume, journal, clock, settings, compact, new BitmapMode(dirtyMap, state));
         if (!dirtyMap.isEmpty() || state.enqueueStopped()) {
             bitmap.enter(journal.durableSeq(), !dirtyMap.isEmpty()
                     ? "the dirty map holds " + dirtyMap.dirtyChunks() + " chunks at start-up"
@@ -116,8 +143,14 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         }
     }
 
-    private WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings, BitmapMode bitmap) {
+    private WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings,
+                          CompactPolicy compact, BitmapMode bitmap) throws IOException {
         this.bitmap = bitmap;
+        this.compactPolicy = compact;
+        this.compactIndex = CompactIndex.rebuild(journal);
+        this.copyOnOverwrite = new CopyOnOverwrite(compactIndex, journal, volume, this::awaitVolumeThrough,
+                settings.maxRecordBytes());
+        this.compactSendData = new CompactSendData(compactIndex, journal, volume, this::awaitVolumeThrough);
         this.volume = volume;
         this.journal = journal;
         this.clock = clock;
@@ -278,19 +311,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             }
             List<HostOp> appended = appendAll(batch);
             batch.clear();
-            if (appended.isEmpty()) {
-                continue;
-            }
-            try {
-                journal.sync();
-            } catch (IOException e) {
-                failFatally("journal " + e.getMessage(), e, appended);
-                continue;
-            }
-            try {
-                toVolume.put(appended);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!handOver(appended)) {
                 return;
             }
         }
@@ -299,6 +320,29 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Makes the appended ops durable in the journal (one sync) and passes them to the volume
+     * stage. Returns false if interrupted.
+     */
+    private boolean handOver(List<HostOp> appended) {
+        if (appended.isEmpty()) {
+            return true;
+        }
+        try {
+            journal.sync();
+        } catch (IOException e) {
+            failFatally("journal " + e.getMessage(), e, appended);
+            return true;
+        }
+        try {
+            toVolume.put(appended);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
     }
 
     private List<HostOp> appendAll(List<HostOp> batch) {
@@ -318,8 +362,21 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             }
             long deadline = op.arrivalNanos + TimeUnit.MILLISECONDS.toNanos(settings.fullTimeoutMs());
             try {
-                op.seq = journal.append(op.trim ? RecordType.TRIM : RecordType.WRITE, op.lba, op.blockCount,
-                        op.trim ? null : op.data.duplicate(), deadline);
+                if (!appended.isEmpty()
+                        && copyOnOverwrite.newestRecordNeeding(op.lba, op.blockCount) >= appended.get(0).seq) {
+                    // it overwrites a COMPACT write of this very batch: that must reach the volume first
+                    handOver(appended);
+                    appended = new ArrayList<>(batch.size());
+                }
+                copyOnOverwrite.preserve(op.lba, op.blockCount, deadline);
+                op.compact = !op.trim && compactPolicy.compact(journal.stats());
+                RecordType type = op.trim ? RecordType.TRIM : op.compact ? RecordType.COMPACT : RecordType.WRITE;
+                op.seq = journal.append(type, op.lba, op.blockCount, type == RecordType.WRITE ? op.data.duplicate() : null,
+                        deadline);
+                compactIndex.appended(type, op.seq, op.lba, op.blockCount);
+                if (!op.trim) {
+                    bufferMode = op.compact ? BufferMode.COMPACT : BufferMode.NORMAL;
+                }
                 appended.add(op);
             } catch (JournalFullException e) {
                 if (bitmap != null) {
@@ -359,29 +416,6 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         op.onJournalStage.run();
     }
 
-    /**
-     * Makes the appended ops durable in the journal (one sync) and passes them to the volume
-     * stage. Returns false if interrupted.
-     */
-    private boolean handOver(List<HostOp> appended) {
-        if (appended.isEmpty()) {
-            return true;
-        }
-        try {
-            journal.sync();
-        } catch (IOException e) {
-            failFatally("journal " + e.getMessage(), e, appended);
-            return true;
-        }
-        try {
-            toVolume.put(appended);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        return true;
-    }
-
     /** {@link #handOver} of what this batch appended so far, which then starts over empty. */
     private void handOverSoFar(List<HostOp> appended) {
         handOver(new ArrayList<>(appended));
@@ -390,6 +424,9 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
 
     /** Bitmap mode: the op's chunks are marked durably before it goes to the volume. */
     private void markInMap(HostOp op, List<HostOp> toVolumeStage) {
+        if (copyOnOverwrite.newestRecordNeeding(op.lba, op.blockCount) > 0 && !preserveForMapWrite(op, toVolumeStage)) {
+            return;
+        }
         try {
             bitmap.map().mark(op.lba, op.blockCount);
         } catch (IOException e) {
@@ -398,6 +435,34 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         }
         op.inMap = true;
         toVolumeStage.add(op);
+    }
+
+    /**
+     * A queued COMPACT record (enqueueing was stopped while the journal held some) still reads
+     * blocks of this write from the volume: copy them aside first, as in normal mode, so the
+     * remote never gets this newer data in the older record's place. If the journal has no room
+     * for the copies, the whole queue moves into the map instead (it then needs no data).
+     *
+     * @return false if the unit stopped accepting writes
+     */
+    private boolean preserveForMapWrite(HostOp op, List<HostOp> toVolumeStage) {
+        handOverSoFar(toVolumeStage);
+        try {
+            copyOnOverwrite.preserve(op.lba, op.blockCount, clock.nanos());
+            return true; // the copies are synced with the batch, before this write reaches the volume
+        } catch (JournalFullException e) {
+            try {
+                handOverSoFar(toVolumeStage);
+                moveToMap(journal.nextSeq() - 1);
+                return true;
+            } catch (IOException io) {
+                failFatally("moving the journal into the dirty map: " + io.getMessage(), io, List.of(op));
+                return false;
+            }
+        } catch (IOException e) {
+            failFatally("copying blocks aside before a bitmap-mode write: " + e.getMessage(), e, List.of(op));
+            return false;
+        }
     }
 
     /**
@@ -446,6 +511,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         awaitVolumeThrough(throughSeq);
         JournalToMap.Result result = JournalToMap.mark(journal, bitmap.map(), throughSeq);
         journal.release(throughSeq);
+        compactIndex.acknowledged(throughSeq); // never sent now: their data is not needed any more
         remoteLock.lock();
         try {
             while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= throughSeq) {
@@ -457,24 +523,6 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         log.info("moved {} journal records through seq {} into the dirty map ({} chunks newly dirty, {} dirty)",
                 result.records(), throughSeq, result.newlyDirtyChunks(), bitmap.map().dirtyChunks());
         return result;
-    }
-
-    /** Waits until the volume stage has flushed every record through {@code seq}. */
-    private void awaitVolumeThrough(long seq) throws IOException {
-        remoteLock.lock();
-        try {
-            while (volumeDurableSeq < seq) {
-                if (fatalError != null) {
-                    throw new IOException(fatalError);
-                }
-                volumeAdvanced.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for the local volume");
-        } finally {
-            remoteLock.unlock();
-        }
     }
 
     /** Runs {@code step} on the journal stage between the host writes queued before and after it. */
@@ -589,7 +637,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
 
     /** Where host writes go now. */
     public BufferMode mode() {
-        return bitmap == null ? BufferMode.NORMAL : bitmap.mode();
+        return bitmap != null && bitmap.active() ? bitmap.mode() : bufferMode;
     }
 
     /** Whether the operator stopped enqueueing. */
@@ -718,6 +766,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         try {
             if (seq > remoteAckedSeq) {
                 remoteAckedSeq = seq;
+                compactIndex.acknowledged(seq);
                 // the remote acknowledges again: writes waiting for it now are not late
                 restored = syncDegraded.getAndSet(0) > 0;
             }
@@ -775,6 +824,38 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         return expired;
     }
 
+    /**
+     * Waits until the volume stage has written and flushed every host write up to {@code seq}
+     * (copy-on-overwrite and the compact sender need the volume as of that write).
+     */
+    private void awaitVolumeThrough(long seq) throws IOException {
+        remoteLock.lock();
+        try {
+            while (volumeDurableSeq < seq) {
+                if (fatalError != null) {
+                    throw new IOException(fatalError);
+                }
+                if (!volumeStage.isAlive() && closed) {
+                    throw new IOException("the local unit is shutting down (volume stage stopped before seq " + seq + ")");
+                }
+                volumeAdvanced.await(100, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the volume stage to reach seq " + seq);
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    /**
+     * A journal record as the replicator sends it: COMPACT records get their data from the
+     * volume and PRESERVED copies, PRESERVED records become a no-op WRITE ({@link CompactSendData}).
+     */
+    JournalRecord sendable(JournalRecord rec, IntFunction<ByteBuffer> buffers) throws IOException {
+        return compactSendData.sendable(rec, buffers);
+    }
+
     // ---- completion ----
 
     private void complete(HostOp op) {
@@ -823,6 +904,21 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
 
     public boolean journalFullAlert() {
         return journalFullAlert;
+    }
+
+    /** How writes are being journalled: NORMAL, or COMPACT above the high-water mark. */
+    public BufferMode bufferMode() {
+        return bufferMode;
+    }
+
+    /** COMPACT records journalled since start (including those found in the journal at start). */
+    public long compactRecords() {
+        return compactIndex.compactRecords();
+    }
+
+    /** Blocks copied aside into PRESERVED records since start (including those found at start). */
+    public long preservedBlocks() {
+        return compactIndex.preservedBlocks();
     }
 
     public boolean syncDegraded() {
