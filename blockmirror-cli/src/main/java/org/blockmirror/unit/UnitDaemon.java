@@ -346,9 +346,9 @@ public final class UnitDaemon implements AutoCloseable {
         try {
             answer = PeerClient.request(config.peerAddress(), hello(), new RoleReverse(role.state()), PEER_TIMEOUT_MS);
         } catch (IOException e) {
-            throw new IllegalStateException("this unit is now secondary, but the peer could not be asked to take over ("
-                    + e.getMessage() + "); both units are secondary: run 'blockmirror role promote' on the unit that"
-                    + " should serve the host");
+            throw new IllegalStateException("this unit is now secondary, but the peer did not confirm the take-over ("
+                    + e.getMessage() + "); if 'blockmirror role show' on the peer says it is secondary too, run"
+                    + " 'blockmirror role promote' on the unit that should serve the host");
         }
         if (answer instanceof RoleReverseOk ok) {
             log.info("role reversal of volume '{}' complete: the peer is primary ({})", config.volumeId(), ok.state());
