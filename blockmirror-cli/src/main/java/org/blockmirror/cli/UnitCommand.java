@@ -24,11 +24,15 @@ import picocli.CommandLine.Option;
                 + " standby disk), as its role state says; 'blockmirror role' changes it.")
 final class UnitCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, required = true, description = "unit configuration file (docs/configuration.md)")
+    @Option(names = {"-c", "--config"}, description = "unit configuration file (docs/configuration.md); required")
     Path config;
 
     @Override
     public Integer call() {
+        if (config == null) {
+            System.err.println("blockmirror unit: --config is required");
+            return BlockmirrorCommand.EXIT_BAD_CONFIG;
+        }
         UnitConfig cfg = load("unit", config);
         if (cfg == null) {
             return BlockmirrorCommand.EXIT_BAD_CONFIG;

@@ -204,6 +204,10 @@ final class VolumeRole implements AutoCloseable {
      */
     synchronized RoleReject answerAsPrimary(Generations peerOffer, BooleanSupplier unacknowledgedWrites) {
         GenerationState peer = peerOffer.state();
+        if (!peer.isPrimary()) {
+            // a secondary asking for this unit's state (role promote): no session, nothing to decide here
+            return new RoleReject(RoleRejectReason.REVERSE_REFUSED, state(), "this unit is primary");
+        }
         HandshakeDecision d = HandshakeRules.decide(state(), peer);
         RoleRejectReason reason = d.kind().isRefusal() ? reasonFor(d.kind()) : RoleRejectReason.BOTH_PRIMARY;
         String why = d.kind().isRefusal() ? d.explanation()
