@@ -113,6 +113,45 @@ class SplitBrainTest {
     }
 
     @Test
+    void offlineResynchronisationAfterResolve() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        cutAndPromoteB();
+        write(pair.a, 2, (byte) 0xA);
+        write(pair.b, 3, (byte) 0xB);
+        pair.link.restore();
+        await("split brain", 15_000, () -> pair.b.alerts().isActive(AlertKind.SPLIT_BRAIN));
+        pair.b.resolve(org.blockmirror.role.Resolution.KEEP_LOCAL);
+        pair.a.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        assertEquals(Role.SECONDARY, pair.a.roleState().role());
+
+        // docs/operations.md, the offline procedure: stop both, copy, drop both journals and the loser's state
+        pair.a.close();
+        pair.a = null;
+        pair.b.close();
+        pair.b = null;
+        Files.copy(pair.volB(), pair.volA(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(dir.resolve("a.journal"));
+        Files.delete(dir.resolve("b.journal"));
+        Files.delete(dir.resolve("a-state").resolve("role-state"));
+        Files.delete(dir.resolve("a-state").resolve("applied-seq"));
+        UnitDaemon.init(UnitConfig.load(pair.confA), Role.SECONDARY, new java.util.Random(1));
+        pair.startA();
+        pair.startB();
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        assertEquals(HandshakeDecision.Kind.IN_SYNC_STREAM, pair.b.lastDecision().kind());
+        assertEquals(pair.b.roleState().current(), pair.a.roleState().current());
+        assertTrue(pair.a.roleState().flags().isEmpty() && pair.b.roleState().flags().isEmpty());
+        write(pair.b, 4, (byte) 0xC);
+        await("mirrored", 10_000, () -> drained(pair.b));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals((byte) 0xB, block(pair.volA(), 3)[0]);
+        assertEquals(0, block(pair.volA(), 2)[0], "A's discarded write is gone, by the administrator's choice");
+        pair = null;
+    }
+
+    @Test
     void theOldPrimaryIsFencedWhenTheNewOneMovedPastIt() throws Exception {
         pair = UnitPair.start(dir);
         await("A streams to B", 10_000, () -> drained(pair.a));
