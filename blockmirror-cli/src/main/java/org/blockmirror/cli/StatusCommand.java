@@ -76,7 +76,8 @@ final class StatusCommand implements Callable<Integer> {
         if (volume == null) {
             throw new ConfigException(config + ": neither control.socket nor volume.id is set");
         }
-        String role = file.entries().containsKey("remote.address") ? "local" : "remote";
+        String role = file.entries().containsKey("peer.address") ? "unit"
+                : file.entries().containsKey("remote.address") ? "local" : "remote";
         return Path.of("/run/blockmirror", role + "-" + volume.value() + ".sock");
     }
 

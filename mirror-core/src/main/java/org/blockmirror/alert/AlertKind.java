@@ -23,7 +23,16 @@ public enum AlertKind {
     /** Replication cannot proceed: sessions fail, writes are refused by the remote, resync needed. */
     REPLICATION_ERROR(false),
     /** The local volume or journal (or the remote volume) failed an I/O. */
-    VOLUME_IO_ERROR(false);
+    VOLUME_IO_ERROR(false),
+    /** Roles: both units changed the data since they last agreed; nothing is mirrored until `role resolve`. */
+    SPLIT_BRAIN(false),
+    /**
+     * Roles: the units refuse to mirror for another reason (both primary, a stale primary, unrelated
+     * data, no usable source, a resync the journal cannot replay); the message says which.
+     */
+    ROLE_CONFLICT(false),
+    /** Roles: this primary learned the peer moved past its generation; it refuses host writes. */
+    WRITE_TOKEN_REVOKED(false);
 
     private final boolean event;
 

@@ -89,6 +89,13 @@ public final class ConfigFile {
         return syntaxErrors;
     }
 
+    /** Returns a copy without {@code key} (used to derive one daemon half's config from a unit's). */
+    public ConfigFile without(String key) {
+        Map<String, Entry> copy = new LinkedHashMap<>(entries);
+        copy.remove(key);
+        return new ConfigFile(source, Collections.unmodifiableMap(copy), syntaxErrors);
+    }
+
     /** Returns a copy with {@code key} set (used by the demo and tests to derive configs). */
     public ConfigFile with(String key, String value) {
         Map<String, Entry> copy = new LinkedHashMap<>(entries);

@@ -113,10 +113,28 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
             frame.writeByte(r.verdict().code());
             frame.writeInt(r.remoteCrc32c());
             frame.writeInt(r.localCrc32c());
+        } else if (msg instanceof Generations g) {
+            frame.writeByte(g.flags());
+            writeState(frame, g.state());
+        } else if (msg instanceof RoleReject r) {
+            frame.writeByte(r.reason().code());
+            writeState(frame, r.state());
+            writeMessage(frame, r.message());
+        } else if (msg instanceof RoleReverse r) {
+            writeState(frame, r.state());
+        } else if (msg instanceof RoleReverseOk r) {
+            writeState(frame, r.state());
         } else {
             throw new IllegalStateException("unhandled message type " + msg.getClass());
         }
         return Unpooled.EMPTY_BUFFER;
+    }
+
+    /** A GenerationState encoding with a u8 length prefix (docs/roles.md, 'GenerationState encoding'). */
+    private static void writeState(ByteBuf frame, org.blockmirror.role.GenerationState state) {
+        byte[] bytes = org.blockmirror.role.GenerationStateCodec.encode(state);
+        frame.writeByte(bytes.length);
+        frame.writeBytes(bytes);
     }
 
     private static void writeUuid(ByteBuf frame, UUID id) {

@@ -12,9 +12,17 @@ public enum FrameType {
     /** Verified ack mode only: the CRC32C the remote computed over a WRITE's data. */
     VERIFY(8),
     /** Verified ack mode only: the local unit's verdict on a VERIFY, ACK_ACK or NAK. */
-    VERIFY_REPLY(9);
+    VERIFY_REPLY(9),
+    /** Roles (docs/roles.md): a unit's GenerationState, exchanged on connection 0 before any WRITE. */
+    GENERATIONS(20),
+    /** Roles: the secondary refuses to mirror (split brain, …) or to reverse roles, with its state. */
+    ROLE_REJECT(21),
+    /** Roles: the (just demoted) primary asks the secondary to take over as primary. */
+    ROLE_REVERSE(22),
+    /** Roles: the peer persisted its promotion and becomes primary. */
+    ROLE_REVERSE_OK(23);
 
-    private static final FrameType[] BY_CODE = new FrameType[10];
+    private static final FrameType[] BY_CODE = new FrameType[30];
 
     static {
         for (FrameType type : values()) {

@@ -41,6 +41,10 @@ final class PayloadDecoder {
             case GOODBYE -> goodbye(payload);
             case VERIFY -> verify(payload);
             case VERIFY_REPLY -> verifyReply(payload);
+            case GENERATIONS -> generations(payload);
+            case ROLE_REJECT -> roleReject(payload);
+            case ROLE_REVERSE -> new RoleReverse(stateOnly(FrameType.ROLE_REVERSE, payload));
+            case ROLE_REVERSE_OK -> new RoleReverseOk(stateOnly(FrameType.ROLE_REVERSE_OK, payload));
         };
     }
 
@@ -191,6 +195,45 @@ final class PayloadDecoder {
             throw new ProtocolException("VERIFY_REPLY seq " + seq + ": " + problem);
         }
         return new VerifyReply(seq, verdict, remoteCrc, localCrc);
+    }
+
+    private static Generations generations(ByteBuf p) {
+        requireAtLeast(FrameType.GENERATIONS, p, 2, null);
+        int flags = p.getUnsignedByte(0);
+        if ((flags & ~Generations.KNOWN_FLAGS) != 0) {
+            throw new ProtocolException(String.format("GENERATIONS: unknown flag bits 0x%02x", flags & ~Generations.KNOWN_FLAGS));
+        }
+        int length = p.getUnsignedByte(1);
+        requireExactly(FrameType.GENERATIONS, p, 2 + length, "state length " + length, null);
+        return new Generations(flags, state(FrameType.GENERATIONS, p, 2, length));
+    }
+
+    private static RoleReject roleReject(ByteBuf p) {
+        requireAtLeast(FrameType.ROLE_REJECT, p, 4, null);
+        int code = p.getUnsignedByte(0);
+        RoleRejectReason reason = RoleRejectReason.fromCode(code);
+        if (reason == null) {
+            throw new ProtocolException("ROLE_REJECT: unknown reason " + code);
+        }
+        int length = p.getUnsignedByte(1);
+        requireAtLeast(FrameType.ROLE_REJECT, p, 4 + length, null);
+        return new RoleReject(reason, state(FrameType.ROLE_REJECT, p, 2, length),
+                message(FrameType.ROLE_REJECT, p, 2 + length));
+    }
+
+    private static org.blockmirror.role.GenerationState stateOnly(FrameType type, ByteBuf p) {
+        requireAtLeast(type, p, 1, null);
+        int length = p.getUnsignedByte(0);
+        requireExactly(type, p, 1 + length, "state length " + length, null);
+        return state(type, p, 1, length);
+    }
+
+    private static org.blockmirror.role.GenerationState state(FrameType type, ByteBuf p, int offset, int length) {
+        try {
+            return org.blockmirror.role.GenerationStateCodec.decode(p.nioBuffer(offset, length));
+        } catch (org.blockmirror.role.GenerationStateFormatException e) {
+            throw new ProtocolException(type + ": " + e.getMessage());
+        }
     }
 
     /** A u16-length-prefixed message at {@code offset} that must end the payload exactly. */

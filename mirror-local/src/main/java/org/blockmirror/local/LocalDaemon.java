@@ -122,6 +122,16 @@ public final class LocalDaemon implements AutoCloseable {
      */
     public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
                                     boolean formatJournal, FrontEndFactory frontEnds) throws IOException {
+        return start(config, clock, timeOfDay, random, formatJournal, frontEnds, null);
+    }
+
+    /**
+     * As above, with the role logic's admission of every session ({@code gate}, null for none):
+     * the primary half of a {@code blockmirror unit} (docs/roles.md §5).
+     */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
+                                    boolean formatJournal, FrontEndFactory frontEnds, Replicator.SessionGate gate)
+            throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
@@ -165,6 +175,7 @@ public final class LocalDaemon implements AutoCloseable {
                     group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),
                             config.sendBlackout(), clock, timeOfDay));
             replicator.setSendingStopped(queueState.sendStopped());
+            replicator.setSessionGate(gate);
             replicator.start();
             opened.add(replicator);
             QueueControl queueControl = new QueueControl(pipeline, replicator, journal, queueState, clock,
@@ -319,6 +330,11 @@ public final class LocalDaemon implements AutoCloseable {
                         replicator.resends()),
                 frontEnd == null ? null : frontEnd.status(),
                 Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active());
+    }
+
+    /** Journal records the remote has not acknowledged yet. */
+    public long unacknowledgedRecords() {
+        return Math.max(0, journal.durableSeq() - replicator.ackedSeq());
     }
 
     /** Waits until the remote has acknowledged everything written so far (for tests and the demo). */

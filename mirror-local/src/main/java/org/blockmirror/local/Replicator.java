@@ -34,8 +34,10 @@ import org.blockmirror.journal.JournalReader;
 import org.blockmirror.journal.JournalRecord;
 import org.blockmirror.protocol.FrameDecoder;
 import org.blockmirror.protocol.FrameEncoder;
+import org.blockmirror.protocol.Generations;
 import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
+import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RecordType;
@@ -70,6 +72,25 @@ public final class Replicator implements LinkListener, AutoCloseable {
     /** How this unit introduces itself in HELLO. */
     public record Identity(UUID unitId, String volumeId, long volumeSizeBytes, int blockSize,
                            org.blockmirror.protocol.AckMode ackMode) {
+    }
+
+    /**
+     * Admission of each session by the unit's role logic (docs/roles.md §5): called on the
+     * replicator thread after every HELLO_OK and before any WRITE. Null: every session is admitted.
+     */
+    public interface SessionGate {
+        /**
+         * The GENERATIONS frame to send on connection 0.
+         *
+         * @param journalCoversPeer the journal holds every record after the peer's applied seq
+         */
+        Generations offer(boolean journalCoversPeer);
+
+        /** Judges the peer's answer (GENERATIONS or ROLE_REJECT); throws to refuse the session. */
+        void judge(Message answer) throws IOException;
+
+        /** An admitted session ended (link lost, error, shutdown). */
+        void sessionEnded(String reason);
     }
 
     /** Where the replicator is, for status and logs. */
@@ -110,6 +131,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private long ackedSeq;
 
     private final Thread thread;
+    private volatile SessionGate gate;
     private volatile Phase phase = Phase.WAITING_FOR_LINK;
     private volatile long sentSeq;
     private volatile String lastError;
@@ -151,6 +173,11 @@ public final class Replicator implements LinkListener, AutoCloseable {
 
     public void start() {
         thread.start();
+    }
+
+    /** Installs the role logic's session admission; call before {@link #start}. */
+    public void setSessionGate(SessionGate gate) {
+        this.gate = gate;
     }
 
     // ---- heartbeat link ----
@@ -213,6 +240,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
             }
             log.info("session {} to {} ended: {}", Long.toHexString(s.id), remoteName(), s.endReason());
             endSession(s);
+            if (gate != null) {
+                gate.sessionEnded(s.endReason());
+            }
             phase = Phase.BACKING_OFF;
             sleep(settings.reconnectBackoffMs());
         }
@@ -278,6 +308,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 }
                 s.registered.add(conn);
             }
+            if (gate != null) {
+                admit(s, handlers.get(0));
+            }
             return s;
         } catch (ExecutionException e) {
             channels.forEach(Channel::close);
@@ -293,6 +326,24 @@ public final class Replicator implements LinkListener, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             channels.forEach(Channel::close);
             throw e;
+        }
+    }
+
+    /** The role exchange on connection 0 (GENERATIONS, answered by GENERATIONS or ROLE_REJECT). */
+    private void admit(ReplicationSession s, SessionHandler first) throws IOException {
+        long from = s.remoteAppliedAtStart + 1;
+        boolean covers = from >= journal.tailSeq() && from <= journal.nextSeq();
+        try {
+            s.channels.get(0).writeAndFlush(gate.offer(covers));
+            gate.judge(first.roleAnswer.get(settings.handshakeTimeoutMs(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException | TimeoutException | InterruptedException | IOException | RuntimeException e) {
+            unregister(s);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof IOException io ? io : new IOException(e instanceof TimeoutException
+                    ? "no answer to GENERATIONS within " + settings.handshakeTimeoutMs() + " ms"
+                    : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
     }
 

@@ -5,11 +5,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import java.util.concurrent.CompletableFuture;
 import org.blockmirror.protocol.Ack;
+import org.blockmirror.protocol.Generations;
 import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.HelloReject;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.RoleReject;
 import org.blockmirror.protocol.Verify;
 
 /**
@@ -36,6 +38,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
     private final Hello hello;
     private final Events events;
     final CompletableFuture<HelloOk> handshake = new CompletableFuture<>();
+    /** Connection 0 with roles: the peer's answer to GENERATIONS (GENERATIONS or ROLE_REJECT). */
+    final CompletableFuture<Message> roleAnswer = new CompletableFuture<>();
     /** A VERIFY_REPLY was written during this read burst and awaits the flush. */
     private boolean unflushed;
 
@@ -61,6 +65,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
             unflushed = true;
         } else if (msg instanceof HelloOk ok) {
             handshake.complete(ok);
+        } else if ((msg instanceof Generations || msg instanceof RoleReject) && handshake.isDone()) {
+            roleAnswer.complete(msg);
         } else if (msg instanceof HelloReject reject) {
             handshake.completeExceptionally(new RemoteRefusedException(reject));
         } else {
@@ -89,6 +95,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         handshake.completeExceptionally(new java.io.IOException("connection closed during the handshake"));
+        roleAnswer.completeExceptionally(new java.io.IOException("connection closed before the peer answered GENERATIONS"));
         events.onClosed(hello.connectionIndex(), "connection " + hello.connectionIndex() + " closed");
         ctx.fireChannelInactive();
     }

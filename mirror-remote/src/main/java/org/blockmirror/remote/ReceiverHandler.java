@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import org.blockmirror.protocol.Ack;
 import org.blockmirror.protocol.AckMode;
 import org.blockmirror.protocol.FrameDecoder;
+import org.blockmirror.protocol.Generations;
 import org.blockmirror.protocol.Goodbye;
 import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
@@ -17,6 +18,7 @@ import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.NakStatus;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
+import org.blockmirror.protocol.RoleReverse;
 import org.blockmirror.protocol.Verdict;
 import org.blockmirror.protocol.Verify;
 import org.blockmirror.protocol.VerifyReply;
@@ -45,6 +47,8 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     private final Attachment attachment;
     /** Null when sessions may start; otherwise why not (e.g. the heartbeat link is on probation). */
     private final Supplier<String> notReadyReason;
+    private final RoleGate roleGate; // null: no roles (blockmirror remote)
+    private long sessionId;
     private boolean handshaken;
     private boolean verifiedMode;
     /** VERIFY frames written since the last flush (flushed once per read burst). */
@@ -52,6 +56,12 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     private Responder responder;
 
     ReceiverHandler(Volume volume, Applier applier, Attachment attachment, Supplier<String> notReadyReason) {
+        this(volume, applier, attachment, notReadyReason, null);
+    }
+
+    ReceiverHandler(Volume volume, Applier applier, Attachment attachment, Supplier<String> notReadyReason,
+                    RoleGate roleGate) {
+        this.roleGate = roleGate;
         this.volume = volume;
         this.applier = applier;
         this.attachment = attachment;
@@ -74,6 +84,11 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
             receive(ctx, w);
         } else if (msg instanceof VerifyReply reply) {
             verdict(ctx, reply);
+        } else if (msg instanceof Generations g && roleGate != null) {
+            ctx.writeAndFlush(roleGate.onGenerations(sessionId, g));
+        } else if (msg instanceof RoleReverse r && roleGate != null) {
+            RoleGate.Reply reply = roleGate.onReverse(r);
+            ctx.writeAndFlush(reply.message()).addListener(f -> reply.afterSent().run());
         } else if (msg instanceof Goodbye) {
             ctx.close();
         } else {
@@ -114,6 +129,7 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
         ctx.pipeline().get(FrameDecoder.class).expectAckMode(h.ackMode());
         verifiedMode = h.ackMode() == AckMode.VERIFIED;
         handshaken = true;
+        sessionId = h.sessionId();
         responder = new Responder(ctx.channel());
         if (h.connectionIndex() == 0) {
             log.info("local unit {} connected from {} (session {}, {} connections); applied seq {}",
@@ -124,6 +140,12 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     }
 
     private void receive(ChannelHandlerContext ctx, Write w) {
+        if (roleGate != null && !roleGate.admits(sessionId)) {
+            log.warn("closing connection from {}: WRITE seq {} on session {}, which the role exchange did not admit",
+                    ctx.channel().remoteAddress(), w.seq(), Long.toHexString(sessionId));
+            ctx.close();
+            return;
+        }
         IncomingWrite in = new IncomingWrite(w.seq(), w.recordType() == RecordType.TRIM, w.lba(), w.blockCount(),
                 w.dataCrc32c(), w.content().retain(), responder);
         if (verifiedMode) {

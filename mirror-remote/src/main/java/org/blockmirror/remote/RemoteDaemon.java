@@ -95,6 +95,15 @@ public final class RemoteDaemon implements AutoCloseable {
      */
     public static RemoteDaemon start(RemoteConfig config, MonotonicClock clock, Random random,
                                      FrontEndFactory frontEnds) throws IOException {
+        return start(config, clock, random, frontEnds, null);
+    }
+
+    /**
+     * As above, with the role logic of a {@code blockmirror unit} ({@code roleGate}, null for none):
+     * the secondary half (docs/roles.md §5).
+     */
+    public static RemoteDaemon start(RemoteConfig config, MonotonicClock clock, Random random,
+                                     FrontEndFactory frontEnds, RoleGate roleGate) throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
@@ -146,7 +155,7 @@ public final class RemoteDaemon implements AutoCloseable {
                             ch.pipeline().addLast("decoder", new FrameDecoder(c.maxFrameBytes()))
                                     .addLast("encoder", new FrameEncoder())
                                     .addLast("receiver", new ReceiverHandler(served, applier, attachment,
-                                            () -> notReadyReason(heartbeats)))
+                                            () -> notReadyReason(heartbeats), roleGate))
                                     .addLast("errors", ProtocolErrorHandler.forServer());
                         }
                     })
