@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -27,20 +26,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The local unit's write path: the {@link BlockDevice} a front end drives.
  *
- * <p>Two stages, each one thread, so that group commit happens naturally (while one batch is
- * being made durable the next one accumulates) and the two fsyncs of a batch overlap with the
- * next batch's work:
- * <ol>
- *   <li>journal stage: assigns sequence numbers by appending every queued op to the journal
- *       (waiting up to the full-journal timeout for space), then one {@code sync()};</li>
- *   <li>volume stage: writes the batch to the local volume in sequence order, one fdatasync,
- *       then acknowledges the host (async mode) or waits for the remote (sync mode).</li>
- * </ol>
- * The journal is written first (write-ahead): the volume never holds a write the journal could
- * lose, so after a crash redoing the journal from its tail makes the local volume equal to
- * what the remote will end up with. For that the journal must keep a record until the local
- * volume holds it too, not just until the remote acknowledged it: the remote may well be
- * faster than the volume stage. So this class, not the replicator, releases journal records.
+ * <p>One write stage thread, so that group commit happens naturally (while one batch is being
+ * made durable the next one accumulates): it assigns sequence numbers by appending every queued
+ * op to the journal (waiting up to the full-journal timeout for space), one journal
+ * {@code sync()}, writes the batch to the local volume in sequence order, then acknowledges the
+ * host (async mode) or hands the batch to the wait for the remote (sync mode). No second thread
+ * is woken per batch: on a small machine every hand-off is a context switch per write.
+ *
+ * <p>The volume is fdatasynced lazily, by the {@code volume-flusher} thread (every
+ * {@link #VOLUME_FLUSH_INTERVAL_MS} ms, or sooner once {@link #VOLUME_FLUSH_BYTES} are
+ * unflushed). That is safe for journalled writes: the journal is written first (write-ahead)
+ * and made durable before the host hears of the write, and it keeps every record until the
+ * local volume has <em>flushed</em> it ({@link #volumeDurableSeq}), so after a crash redoing
+ * the journal from its tail makes the local volume equal to what the remote will end up with.
+ * For that the journal must keep a record until the local volume holds it durably, not just
+ * until the remote acknowledged it: the remote may well be faster. So this class, not the
+ * replicator, releases journal records. An op whose data the journal does not hold sets
+ * {@link HostOp#needsVolumeFlush}: its batch is flushed before it is acknowledged.
  */
 public final class WritePipeline implements BlockDevice, AutoCloseable {
 
@@ -61,16 +63,26 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
     private final ReentrantLock queueLock = new ReentrantLock();
     private final Condition queued = queueLock.newCondition();
     private final ArrayDeque<HostOp> incoming = new ArrayDeque<>();
-    private final LinkedBlockingQueue<List<HostOp>> toVolume = new LinkedBlockingQueue<>(4);
+    /** How long a written batch may stay unflushed on the volume (its journal records stay meanwhile). */
+    static final long VOLUME_FLUSH_INTERVAL_MS = 50;
+    /** Unflushed volume bytes that wake the flusher before its interval. */
+    static final long VOLUME_FLUSH_BYTES = 64L << 20;
     /** Sync mode: locally durable ops waiting for the remote's acknowledgement, in seq order. */
     private final ArrayDeque<HostOp> awaitingRemote = new ArrayDeque<>();
     private final ReentrantLock remoteLock = new ReentrantLock();
     private long remoteAckedSeq;
     /** Every record up to this seq is on the local volume and flushed. Guarded by remoteLock. */
     private long volumeDurableSeq;
+    /** Every record up to this seq is written to the local volume, maybe not flushed. Guarded by flushLock. */
+    private long volumeWrittenSeq;
+    /** Bytes written to the volume since the flusher last started a flush. Guarded by flushLock. */
+    private long unflushedBytes;
+    private boolean writeStageDone; // guarded by flushLock
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private final Condition flushWanted = flushLock.newCondition();
 
     private final Thread journalStage;
-    private final Thread volumeStage;
+    private final Thread volumeFlusher;
     private final ExecutorService readers;
 
     private final AtomicLong blocksWritten = new AtomicLong();
@@ -93,8 +105,9 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         this.blockSize = volume.blockSize();
         this.blockCount = volume.blockCount();
         this.volumeDurableSeq = journal.durableSeq();
+        this.volumeWrittenSeq = volumeDurableSeq;
         this.journalStage = new Thread(this::journalLoop, "journal-stage");
-        this.volumeStage = new Thread(this::volumeLoop, "volume-stage");
+        this.volumeFlusher = new Thread(this::flushLoop, "volume-flusher");
         this.readers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "local-read");
             t.setDaemon(true);
@@ -104,7 +117,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
 
     public void start() {
         journalStage.start();
-        volumeStage.start();
+        volumeFlusher.start();
     }
 
     // ---- BlockDevice ----
@@ -255,17 +268,14 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
                 failFatally("journal " + e.getMessage(), e, appended);
                 continue;
             }
-            try {
-                toVolume.put(appended);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            writeToVolume(appended);
         }
+        flushLock.lock();
         try {
-            toVolume.put(List.of()); // end marker for the volume stage
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            writeStageDone = true; // the flusher makes its last flush and stops
+            flushWanted.signalAll();
+        } finally {
+            flushLock.unlock();
         }
     }
 
@@ -298,52 +308,113 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
         return appended;
     }
 
-    // ---- volume stage ----
+    // ---- volume (on the write stage) and its lazy flush ----
 
-    private void volumeLoop() {
+    /**
+     * Writes a journalled batch to the volume, then completes it (async) or parks it for the
+     * remote (sync). The volume is flushed here only if an op asks for it; otherwise the flusher
+     * does it later and only then lets the journal release these records.
+     */
+    private void writeToVolume(List<HostOp> batch) {
+        boolean flushNow = false;
+        long bytes = 0;
+        try {
+            for (HostOp op : batch) {
+                if (op.trim) {
+                    writeZeros(op.lba * blockSize, (long) op.blockCount * blockSize);
+                } else {
+                    volume.write(op.lba * blockSize, op.data.duplicate());
+                    bytes += op.dataBytes();
+                }
+                flushNow |= op.needsVolumeFlush;
+            }
+            if (flushNow) {
+                volume.flush(); // covers every earlier batch too: they were written by this thread
+            }
+        } catch (IOException e) {
+            // The journal already holds these writes, so the remote will get them; the
+            // host is told they failed (SCSI leaves a failed write's blocks undefined).
+            failFatally("local volume " + volume.describe() + ": " + e.getMessage(), e, batch);
+            return;
+        }
+        long now = clock.nanos();
+        for (HostOp op : batch) {
+            blocksWritten.addAndGet(op.blockCount);
+            op.locallyDurableNanos = now;
+        }
+        long last = batch.get(batch.size() - 1).seq;
+        flushLock.lock();
+        try {
+            volumeWrittenSeq = Math.max(volumeWrittenSeq, last);
+            unflushedBytes += bytes;
+            if (unflushedBytes >= VOLUME_FLUSH_BYTES) {
+                flushWanted.signal();
+            }
+        } finally {
+            flushLock.unlock();
+        }
+        if (flushNow) {
+            volumeFlushed(last);
+        }
+        if (settings.ackMode() == AckMode.ASYNC) {
+            batch.forEach(this::complete);
+        } else {
+            awaitRemote(batch);
+        }
+    }
+
+    /** The volume-flusher thread: fdatasyncs what the write stage wrote, then frees journal records. */
+    private void flushLoop() {
         while (true) {
-            List<HostOp> batch;
+            long target;
+            boolean last;
+            flushLock.lock();
             try {
-                batch = toVolume.take();
+                if (!writeStageDone && unflushedBytes < VOLUME_FLUSH_BYTES) {
+                    flushWanted.awaitNanos(TimeUnit.MILLISECONDS.toNanos(VOLUME_FLUSH_INTERVAL_MS));
+                }
+                last = writeStageDone;
+                target = volumeWrittenSeq;
+                unflushedBytes = 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                flushLock.unlock();
             }
-            if (batch.isEmpty()) {
+            if (target > volumeDurableSeqNow() && fatalError == null) {
+                try {
+                    volume.flush();
+                    volumeFlushed(target);
+                } catch (IOException e) {
+                    // Acknowledged writes are safe: the journal keeps them (not released) and
+                    // redoes them on the next start. New writes are refused.
+                    failFatally("local volume " + volume.describe() + " flush: " + e.getMessage(), e, List.of());
+                }
+            }
+            if (last) {
                 return;
             }
-            try {
-                for (HostOp op : batch) {
-                    if (op.trim) {
-                        writeZeros(op.lba * blockSize, (long) op.blockCount * blockSize);
-                    } else {
-                        volume.write(op.lba * blockSize, op.data.duplicate());
-                    }
-                }
-                volume.flush();
-            } catch (IOException e) {
-                // The journal already holds these writes, so the remote will get them; the
-                // host is told they failed (SCSI leaves a failed write's blocks undefined).
-                failFatally("local volume " + volume.describe() + ": " + e.getMessage(), e, batch);
-                continue;
-            }
-            long now = clock.nanos();
-            for (HostOp op : batch) {
-                blocksWritten.addAndGet(op.blockCount);
-                op.locallyDurableNanos = now;
-            }
-            remoteLock.lock();
-            try {
-                volumeDurableSeq = Math.max(volumeDurableSeq, batch.get(batch.size() - 1).seq);
-                releaseJournal();
-            } finally {
-                remoteLock.unlock();
-            }
-            if (settings.ackMode() == AckMode.ASYNC) {
-                batch.forEach(this::complete);
-            } else {
-                awaitRemote(batch);
-            }
+        }
+    }
+
+    private long volumeDurableSeqNow() {
+        remoteLock.lock();
+        try {
+            return volumeDurableSeq;
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    /** Every record up to {@code seq} is flushed on the volume: the journal may let it go. */
+    private void volumeFlushed(long seq) {
+        remoteLock.lock();
+        try {
+            volumeDurableSeq = Math.max(volumeDurableSeq, seq);
+            releaseJournal();
+        } finally {
+            remoteLock.unlock();
         }
     }
 
@@ -505,7 +576,7 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
             queueLock.unlock();
         }
         journalStage.join(30_000);
-        volumeStage.join(30_000);
+        volumeFlusher.join(30_000);
         remoteLock.lock();
         try {
             // sync-mode writes still waiting are durable locally and in the journal
