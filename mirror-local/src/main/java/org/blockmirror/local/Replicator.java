@@ -109,6 +109,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final AtomicLong blocksAcked = new AtomicLong();
     private final AtomicLong sessionsOpened = new AtomicLong();
     private final AtomicLong naks = new AtomicLong();
+    /** Set once the remote found a CRC mismatch: from then on journal reads check the data here too. */
+    private volatile boolean verifyJournalReads;
 
     /**
      * @param sessionIds source of session ids (random in production; injectable for tests)
@@ -352,6 +354,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
             phase = Phase.STREAMING;
         }
         JournalReader reader = journal.reader(from);
+        if (!verifyJournalReads) {
+            // the remote checks every WRITE's data against the record's CRC32C before applying it
+            reader.trustingOwnAppends();
+        }
         int unflushed = 0;
         while (s.isOpen()) {
             JournalRecord rec = reader.next(recordBuffers);
@@ -567,6 +573,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
         @Override
         public void onNak(Nak nak) {
             naks.incrementAndGet();
+            if (nak.status() == org.blockmirror.protocol.NakStatus.CRC_MISMATCH) {
+                verifyJournalReads = true; // the next session's reader names a corrupt journal record
+            }
             reportError("remote could not apply seq " + nak.seq() + " (" + nak.status() + "): " + nak.message());
             ReplicationSession s = session;
             if (s != null) {
