@@ -18,7 +18,6 @@ exec > >(tee $OUT/guest.log) 2>&1
 JAR=$(cat $OUT/jar)
 JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 JOPTS=${JOPTS:-"-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"}   # C1 only: C2 never settles on 1 emulated vCPU
-[ "${PERF:-0}" = 1 ] && JOPTS="$JOPTS -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer"
 RUNTIME=${RUNTIME:-10}             # seconds per measured fio job
 WARMUP=${WARMUP:-8}                # seconds of each warm-up job (r16, then seq) per device
 FIO_SIZE=${FIO_SIZE:-120M}
@@ -123,14 +122,8 @@ measure() { # name /dev/path
     declare -F before_job > /dev/null && before_job $job
     say "$name: $job ($(job_args $job), ${RUNTIME}s)"
     rm -f $W/a.stat $W/a.raw $W/b.stat $W/b.raw
-    local perf_pid=""
-    if [ "${PERF:-0}" = 1 ] && command -v perf > /dev/null; then   # system-wide profile of the job
-      perf record -a -g -F ${PERF_HZ:-200} -o $W/perf-$name-$job.data > /dev/null 2>&1 &
-      perf_pid=$!; sleep 1
-    fi
     line=$(fio_run $dev $job $RUNTIME --exec_prerun="$W/snap.sh $W/a" --exec_postrun="$W/snap.sh $W/b")
     local ok=$?
-    [ -n "$perf_pid" ] && { kill -INT $perf_pid; wait $perf_pid; }
     cpu=$(cpu_report $name-$job)
     if [ $ok != 0 ] || [ -z "$line" ]; then
       echo "RESULT $name $job FAILED" | tee -a $OUT/results
@@ -142,19 +135,6 @@ measure() { # name /dev/path
     echo "$line" | awk -F';' -v n=$name -v j=$job -v c="$cpu" -v x="$extra" \
       '{ printf "RESULT %s %s %.0f %.0f %.1f %s %s\n", n, j, $49, $48, $57, c, x }' | tee -a $OUT/results
     head -10 $OUT/cpu/$name-$job.txt
-  done
-}
-# PERF=1: the JVMs' symbol maps are written when they exit; report every profile of this phase then.
-perf_reports() {
-  [ "${PERF:-0}" = 1 ] || return 0
-  local f
-  for f in $W/perf-*.data; do
-    [ -e "$f" ] || continue
-    perf report -i $f --no-children -g none --sort comm,dso,sym --percent-limit 0.3 --stdio 2> /dev/null \
-      | grep -v '^$' | head -150 > $OUT/$(basename $f .data).txt
-    perf report -i $f --no-children -g none --sort comm,dso --stdio 2> /dev/null | grep -v '^$' | head -60 \
-      > $OUT/$(basename $f .data)-dso.txt
-    rm -f $f
   done
 }
 fill() { # file MiB: allocate every page before anything is timed (first touch halves throughput)
@@ -291,7 +271,6 @@ EOF
   measure off /dev/$sd
   unset -f after_job
   stop_pid "$LOCAL_PID" local; LOCAL_PID=""
-  perf_reports
   rm -f $W/off.img $W/off.journal
 }
 # Waits until the remote has acknowledged everything (lagRecords 0); prints the seconds it took.
@@ -370,7 +349,6 @@ EOF
 }
 phase_ours_done() {
   stop_pid "$REMOTE_PID" remote; REMOTE_PID=""
-  perf_reports
   rm -f $W/local.img $W/remote.img $W/local.journal
 }
 

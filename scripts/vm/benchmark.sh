@@ -17,9 +17,6 @@
 #        CONNECTIONS=4 transport.connections of the mirroring runs; JOPTS JVM options of both units
 #                      (default C1 only, -XX:TieredStopAtLevel=1); MEM=5G guest memory; TIMEOUT=1800 whole-VM limit (s)
 #        TCMU_MAX_SECTORS=1024 (tcmu-runner's hw_max_sectors), FIO_SIZE=120M, VOLMB=128
-#        PERF=1        profile every measured job of our units with perf (system-wide, PERF_HZ=200):
-#                      OUTDIR/perf-<device>-<job>.txt by thread, object and symbol (JIT code named
-#                      through the JVMs' perf maps), -dso.txt by thread and object. Slows the jobs.
 # Exit:  0 every device measured (or SKIPPED: the host cannot run the VM, said why); 1 otherwise.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -134,7 +131,7 @@ fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
-env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS|PERF|PERF_HZ)=' \
+env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
   | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
 TIMEOUT=${TIMEOUT:-1800}
 echo "GUEST_LIMIT=$((TIMEOUT - 30))" >> "$OUT/env"   # the guest powers off (with its logs) before QEMU is killed
