@@ -59,6 +59,8 @@ public final class Journal implements AutoCloseable {
     private final long regionSize;
     private final long epoch;
     private final RecoveryReport recoveryReport;
+    /** Records from this seq on were appended by this instance (not recovered from an earlier run). */
+    private final long firstAppendedSeq;
 
     // Committer-thread state.
     private final AtomicReference<Thread> committer = new AtomicReference<>();
@@ -99,6 +101,7 @@ public final class Journal implements AutoCloseable {
         this.headSeq = scan.headSeq();
         this.headPosition = scan.headPosition();
         this.durableSeq = headSeq - 1;
+        this.firstAppendedSeq = headSeq;
         this.commitBuffer = new CommitBuffer(options.commitBufferBytes(), regionOffset, regionSize);
         this.lastCheckpointNanos = clock.nanos();
         this.recoveryReport = new RecoveryReport(sb.tailSeq(), sb.tailOffset(), headSeq, headPosition % regionSize,
@@ -631,7 +634,8 @@ public final class Journal implements AutoCloseable {
      * Reads and verifies record {@code seq}; null if it is not durable yet. See
      * {@link JournalReader#next(IntFunction)} for {@code dataBuffers}.
      */
-    JournalRecord readRecord(long seq, ByteBuffer headerBytes, IntFunction<ByteBuffer> dataBuffers) throws IOException {
+    JournalRecord readRecord(long seq, ByteBuffer headerBytes, IntFunction<ByteBuffer> dataBuffers,
+                             boolean trustOwnAppends) throws IOException {
         long position;
         lock.lock();
         try {
@@ -676,9 +680,8 @@ public final class Journal implements AutoCloseable {
             int start = data.position();
             file.read(fileOffset + RecordHeader.SIZE, data);
             data.position(start);
-            CRC32C crc = new CRC32C();
-            crc.update(data.duplicate());
-            int actual = (int) crc.getValue();
+            boolean verify = !trustOwnAppends || seq < firstAppendedSeq;
+            int actual = verify ? crc32c(data) : h.dataCrc32c();
             if (actual != h.dataCrc32c()) {
                 checkNotOverwritten(seq);
                 throw new JournalCorruptionException(seq, "journal " + path + ": record seq " + seq + " at file offset "
@@ -688,6 +691,12 @@ public final class Journal implements AutoCloseable {
         }
         return new JournalRecord(seq, h.epoch(), h.timestampMillis(), h.type(), h.lba(), h.blockCount(),
                 h.dataCrc32c(), h.dataLength(), data, fileOffset, h.preservedSeq());
+    }
+
+    private static int crc32c(ByteBuffer data) {
+        CRC32C crc = new CRC32C();
+        crc.update(data.duplicate());
+        return (int) crc.getValue();
     }
 
     /** A record released and reused while it was being read is the reader's lag, not disk corruption. */

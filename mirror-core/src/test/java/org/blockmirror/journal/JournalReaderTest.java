@@ -66,6 +66,34 @@ class JournalReaderTest {
     }
 
     @Test
+    void aTrustingReaderSkipsTheDataCheckOnlyForRecordsThisInstanceAppended() throws Exception {
+        try (Journal j = journal()) {
+            write(j, 1); // seq 1: appended by the first instance
+            j.sync();
+        }
+        try (Journal j = Journal.open(dir.resolve("j"), options(), clock)) {
+            write(j, 2); // seq 2: appended by this instance
+            j.sync();
+            corrupt(j.path(), j.reader(1).next().fileOffset() + 512 + 5);
+            corrupt(j.path(), j.reader(2).next().fileOffset() + 512 + 5);
+
+            // a recovered record is always verified
+            JournalCorruptionException e = assertThrows(JournalCorruptionException.class,
+                    () -> j.reader(1).trustingOwnAppends().next());
+            assertEquals(1, e.seq());
+            // the default reader verifies this instance's records too
+            assertEquals(2, assertThrows(JournalCorruptionException.class, () -> j.reader(2).next()).seq());
+            // a trusting reader hands this instance's record over with the header's CRC32C: the
+            // consumer (the remote, for the replicator) checks the data against it
+            JournalRecord r = j.reader(2).trustingOwnAppends().next();
+            assertEquals(2, r.seq());
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(r.data().duplicate());
+            assertTrue((int) crc.getValue() != r.dataCrc32c(), "the rot is left for the consumer to find");
+        }
+    }
+
+    @Test
     void dataIsReadIntoTheCallersBufferOnlyForWrites() throws Exception {
         try (Journal j = journal()) {
             write(j, 1);

@@ -20,7 +20,13 @@ final class HostOp {
     boolean compact;
     /** Assigned by the journal stage; 0 until then or if the append failed. */
     long seq;
-    /** Set by the volume stage once the write is durable locally (for sync-mode timeouts). */
+    /**
+     * The volume must be flushed before this op is acknowledged: set for ops whose data the
+     * journal does not hold (so a crash could not redo them). Journalled WRITE and TRIM records
+     * leave it false: the volume is flushed lazily and the journal keeps them until it is.
+     */
+    boolean needsVolumeFlush;
+    /** Set by the write stage once the write is durable locally (for sync-mode timeouts). */
     long locallyDurableNanos;
     /** Not host I/O: a step run on the journal stage in queue order (see {@link WritePipeline}). */
     final Runnable onJournalStage;

@@ -164,7 +164,10 @@ public final class LocalDaemon implements AutoCloseable {
             pipeline.start();
             opened.add(pipeline);
 
-            EventLoopGroup group = new NioEventLoopGroup(Math.min(config.connections(), 4));
+            // one event loop per connection, but no more loops than CPUs: on a small machine every
+            // extra loop is an extra thread to wake per message
+            EventLoopGroup group = new NioEventLoopGroup(Math.min(config.connections(),
+                    Math.min(4, Runtime.getRuntime().availableProcessors())));
             opened.add(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
             ConnectionArray connections = new ConnectionArray(config.connections(), clock);
             Replicator replicator = new Replicator(journal, pipeline, new Replicator.Settings(config.remoteAddress(),

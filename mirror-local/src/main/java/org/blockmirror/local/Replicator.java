@@ -141,6 +141,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final AtomicLong blocksAcked = new AtomicLong();
     private final AtomicLong sessionsOpened = new AtomicLong();
     private final AtomicLong naks = new AtomicLong();
+    /** Set once the remote found a CRC mismatch: from then on journal reads check the data here too. */
+    private volatile boolean verifyJournalReads;
 
     /**
      * @param sessionIds source of session ids (random in production; injectable for tests)
@@ -408,6 +410,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
         log.info("connected to remote {} ({} connections, session {}); remote has applied seq {}",
                 remoteName(), s.channels.size(), Long.toHexString(s.id), s.remoteAppliedAtStart);
         boolean replaying = backlog > 0;
+        // the replay is over once the remote has what the journal held when the session began:
+        // waiting for "nothing in flight" instead never ends under a steady stream of writes
+        long replayTarget = journal.durableSeq();
         if (replaying) {
             log.info("replaying {} journal records from seq {}", backlog, from);
             phase = Phase.REPLAYING;
@@ -415,6 +420,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
             phase = Phase.STREAMING;
         }
         JournalReader reader = journal.reader(from);
+        if (!verifyJournalReads) {
+            // the remote checks every WRITE's data against the record's CRC32C before applying it
+            reader.trustingOwnAppends();
+        }
         int unflushed = 0;
         while (s.isOpen()) {
             if (verifying && !resendRejected(s)) {
@@ -431,7 +440,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 } else if (phase == Phase.PAUSED_BY_OPERATOR) {
                     phase = replaying ? Phase.REPLAYING : Phase.STREAMING;
                 }
-                if (replaying && waitCaughtUp(s)) {
+                if (replaying && caughtUp(s, replayTarget)) {
                     replaying = false;
                     phase = Phase.STREAMING;
                     log.info("caught up: remote has applied seq {}", ackedSeq());
@@ -525,11 +534,11 @@ public final class Replicator implements LinkListener, AutoCloseable {
         }
     }
 
-    /** True once everything sent is acknowledged (the backlog is replayed). */
-    private boolean waitCaughtUp(ReplicationSession s) {
+    /** True once the backlog is replayed: everything sent, or everything up to the target, is acknowledged. */
+    private boolean caughtUp(ReplicationSession s, long replayTarget) {
         lock.lock();
         try {
-            return s.isOpen() && inflight.isEmpty();
+            return s.isOpen() && (inflight.isEmpty() || ackedSeq >= replayTarget);
         } finally {
             lock.unlock();
         }
@@ -739,6 +748,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
         @Override
         public void onNak(Nak nak) {
             naks.incrementAndGet();
+            if (nak.status() == org.blockmirror.protocol.NakStatus.CRC_MISMATCH) {
+                verifyJournalReads = true; // the next session's reader names a corrupt journal record
+            }
             reportError("remote could not apply seq " + nak.seq() + " (" + nak.status() + "): " + nak.message());
             ReplicationSession s = session;
             if (s != null) {

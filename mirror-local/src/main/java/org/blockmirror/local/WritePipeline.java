@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -32,20 +31,24 @@ import org.slf4j.LoggerFactory;
 /**
  * The local unit's write path: the {@link BlockDevice} a front end drives.
  *
- * <p>Two stages, each one thread, so that group commit happens naturally (while one batch is
- * being made durable the next one accumulates) and the two fsyncs of a batch overlap with the
- * next batch's work:
- * <ol>
- *   <li>journal stage: assigns sequence numbers by appending every queued op to the journal
- *       (waiting up to the full-journal timeout for space), then one {@code sync()};</li>
- *   <li>volume stage: writes the batch to the local volume in sequence order, one fdatasync,
- *       then acknowledges the host (async mode) or waits for the remote (sync mode).</li>
- * </ol>
- * The journal is written first (write-ahead): the volume never holds a write the journal could
- * lose, so after a crash redoing the journal from its tail makes the local volume equal to
- * what the remote will end up with. For that the journal must keep a record until the local
- * volume holds it too, not just until the remote acknowledged it: the remote may well be
- * faster than the volume stage. So this class, not the replicator, releases journal records.
+ * <p>One write stage thread, so that group commit happens naturally (while one batch is being
+ * made durable the next one accumulates): it assigns sequence numbers by appending every queued
+ * op to the journal (waiting up to the full-journal timeout for space), one journal
+ * {@code sync()}, writes the batch to the local volume in sequence order, then acknowledges the
+ * host (async mode) or parks the batch until the remote acknowledges it (sync and verified
+ * modes). No second thread is woken per batch: on a small machine every hand-off is a context
+ * switch per write.
+ *
+ * <p>The volume is fdatasynced lazily, by the {@code volume-flusher} thread (every
+ * {@link #VOLUME_FLUSH_INTERVAL_MS} ms, or sooner once {@link #VOLUME_FLUSH_BYTES} are
+ * unflushed). That is safe for journalled writes: the journal is written first (write-ahead)
+ * and made durable before the host hears of the write, and it keeps every record until the
+ * local volume has <em>flushed</em> it ({@link #volumeDurableSeq}), so after a crash redoing
+ * the journal from its tail makes the local volume equal to what the remote will end up with.
+ * For that the journal must keep a record until the local volume holds it durably, not just
+ * until the remote acknowledged it: the remote may well be faster. So this class, not the
+ * replicator, releases journal records. A write whose data the journal does not hold (a COMPACT
+ * record, a bitmap-mode write) has its batch flushed before it is acknowledged.
  *
  * <p>With a {@link DirtyMap} the pipeline also has bitmap mode (docs/architecture.md, "Bitmap
  * mode"): a full journal collapses into the map instead of failing host writes, and the operator
@@ -70,7 +73,10 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     private final ReentrantLock queueLock = new ReentrantLock();
     private final Condition queued = queueLock.newCondition();
     private final ArrayDeque<HostOp> incoming = new ArrayDeque<>();
-    private final LinkedBlockingQueue<List<HostOp>> toVolume = new LinkedBlockingQueue<>(4);
+    /** How long a written batch may stay unflushed on the volume (its journal records stay meanwhile). */
+    static final long VOLUME_FLUSH_INTERVAL_MS = 50;
+    /** Unflushed volume bytes that wake the flusher before its interval. */
+    static final long VOLUME_FLUSH_BYTES = 64L << 20;
     /** Sync mode: locally durable ops waiting for the remote's acknowledgement, in seq order. */
     private final ArrayDeque<HostOp> awaitingRemote = new ArrayDeque<>();
     private final ReentrantLock remoteLock = new ReentrantLock();
@@ -78,6 +84,13 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     /** Every record up to this seq is on the local volume and flushed. Guarded by remoteLock. */
     private long volumeDurableSeq;
     private final Condition volumeAdvanced = remoteLock.newCondition();
+    /** Every record up to this seq is written to the local volume, maybe not flushed. Guarded by flushLock. */
+    private long volumeWrittenSeq;
+    /** Bytes written to the volume since the flusher last started a flush. Guarded by flushLock. */
+    private long unflushedBytes;
+    private boolean writeStageDone; // guarded by flushLock
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private final Condition flushWanted = flushLock.newCondition();
     /** Null: no dirty map, a full journal fails host writes with JOURNAL_FULL after the timeout. */
     private final BitmapMode bitmap;
 
@@ -89,7 +102,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     private volatile BufferMode bufferMode = BufferMode.NORMAL;
 
     private final Thread journalStage;
-    private final Thread volumeStage;
+    private final Thread volumeFlusher;
     private final ExecutorService readers;
 
     private final AtomicLong blocksWritten = new AtomicLong();
@@ -159,7 +172,8 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         this.blockCount = volume.blockCount();
         this.volumeDurableSeq = journal.durableSeq();
         this.journalStage = new Thread(this::journalLoop, "journal-stage");
-        this.volumeStage = new Thread(this::volumeLoop, "volume-stage");
+        this.volumeWrittenSeq = volumeDurableSeq;
+        this.volumeFlusher = new Thread(this::flushLoop, "volume-flusher");
         this.readers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "local-read");
             t.setDaemon(true);
@@ -169,7 +183,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
 
     public void start() {
         journalStage.start();
-        volumeStage.start();
+        volumeFlusher.start();
     }
 
     // ---- BlockDevice ----
@@ -315,16 +329,18 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 return;
             }
         }
+        flushLock.lock();
         try {
-            toVolume.put(List.of()); // end marker for the volume stage
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            writeStageDone = true; // the flusher makes its last flush and stops
+            flushWanted.signalAll();
+        } finally {
+            flushLock.unlock();
         }
     }
 
     /**
-     * Makes the appended ops durable in the journal (one sync) and passes them to the volume
-     * stage. Returns false if interrupted.
+     * Makes the appended ops durable in the journal (one sync), then writes them to the volume
+     * on this same thread ({@link #writeToVolume}). Returns false if interrupted.
      */
     private boolean handOver(List<HostOp> appended) {
         if (appended.isEmpty()) {
@@ -336,13 +352,8 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             failFatally("journal " + e.getMessage(), e, appended);
             return true;
         }
-        try {
-            toVolume.put(appended);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        return true;
+        writeToVolume(appended);
+        return !Thread.currentThread().isInterrupted();
     }
 
     private List<HostOp> appendAll(List<HostOp> batch) {
@@ -666,66 +677,138 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
 
     // ---- volume stage ----
 
-    private void volumeLoop() {
+    /**
+     * Writes a journalled batch to the volume, then completes it (async) or parks it for the
+     * remote (sync). Runs on the journal stage: no second thread is woken per batch (on a small
+     * machine every hand-off is a context switch per write). The volume is flushed here only if
+     * an op's data is not in the journal (COMPACT records, bitmap-mode writes); otherwise the
+     * flusher does it later and only then lets the journal release these records.
+     */
+    private void writeToVolume(List<HostOp> batch) {
+        boolean flushNow = false;
+        long bytes = 0;
+        try {
+            for (HostOp op : batch) {
+                if (!op.isHostIo()) {
+                    continue;
+                }
+                if (op.trim) {
+                    writeZeros(op.lba * blockSize, (long) op.blockCount * blockSize);
+                } else {
+                    volume.write(op.lba * blockSize, op.data.duplicate());
+                    bytes += op.dataBytes();
+                }
+                flushNow |= op.needsVolumeFlush || op.compact || op.inMap;
+            }
+            if (flushNow) {
+                volume.flush(); // covers every earlier batch too: this thread wrote them
+            }
+        } catch (IOException e) {
+            // The journal already holds these writes, so the remote will get them; the
+            // host is told they failed (SCSI leaves a failed write's blocks undefined).
+            failFatally("local volume " + volume.describe() + ": " + e.getMessage(), e, batch);
+            return;
+        }
+        long now = clock.nanos();
+        long lastSeq = 0;
+        List<HostOp> journaled = new ArrayList<>(batch.size());
+        List<HostOp> durableNow = new ArrayList<>();
+        for (HostOp op : batch) {
+            if (op.barrier) {
+                durableNow.add(op); // awaitVolumeWrites: written is what it waits for
+            } else if (op.inMap) {
+                // no journal to redo it from and no seq to wait for: flushed above, done
+                blocksWritten.addAndGet(op.blockCount);
+                durableNow.add(op);
+            } else if (op.isHostIo()) {
+                blocksWritten.addAndGet(op.blockCount);
+                op.locallyDurableNanos = now;
+                lastSeq = Math.max(lastSeq, op.seq);
+                journaled.add(op);
+            }
+        }
+        long written;
+        flushLock.lock();
+        try {
+            volumeWrittenSeq = Math.max(volumeWrittenSeq, lastSeq);
+            written = volumeWrittenSeq;
+            unflushedBytes += bytes;
+            if (unflushedBytes >= VOLUME_FLUSH_BYTES) {
+                flushWanted.signal();
+            }
+        } finally {
+            flushLock.unlock();
+        }
+        if (flushNow) {
+            volumeFlushed(written);
+        }
+        for (HostOp op : durableNow) {
+            if (op.barrier) {
+                op.done.complete(null);
+            } else {
+                complete(op);
+            }
+        }
+        if (settings.ackMode() == AckMode.ASYNC) {
+            journaled.forEach(this::complete);
+        } else {
+            awaitRemote(journaled);
+        }
+    }
+
+    /** The volume-flusher thread: fdatasyncs what the write stage wrote, then frees journal records. */
+    private void flushLoop() {
         while (true) {
-            List<HostOp> batch;
+            long target;
+            boolean last;
+            flushLock.lock();
             try {
-                batch = toVolume.take();
+                if (!writeStageDone && unflushedBytes < VOLUME_FLUSH_BYTES) {
+                    flushWanted.awaitNanos(TimeUnit.MILLISECONDS.toNanos(VOLUME_FLUSH_INTERVAL_MS));
+                }
+                last = writeStageDone;
+                target = volumeWrittenSeq;
+                unflushedBytes = 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                flushLock.unlock();
             }
-            if (batch.isEmpty()) {
+            if (target > volumeDurableSeqNow() && fatalError == null) {
+                try {
+                    volume.flush();
+                    volumeFlushed(target);
+                } catch (IOException e) {
+                    // Acknowledged writes are safe: the journal keeps them (not released) and
+                    // redoes them on the next start. New writes are refused.
+                    failFatally("local volume " + volume.describe() + " flush: " + e.getMessage(), e, List.of());
+                }
+            }
+            if (last) {
                 return;
             }
-            try {
-                for (HostOp op : batch) {
-                    if (!op.isHostIo()) {
-                        continue;
-                    }
-                    if (op.trim) {
-                        writeZeros(op.lba * blockSize, (long) op.blockCount * blockSize);
-                    } else {
-                        volume.write(op.lba * blockSize, op.data.duplicate());
-                    }
-                }
-                volume.flush();
-            } catch (IOException e) {
-                // The journal already holds these writes, so the remote will get them; the
-                // host is told they failed (SCSI leaves a failed write's blocks undefined).
-                failFatally("local volume " + volume.describe() + ": " + e.getMessage(), e, batch);
-                continue;
-            }
-            long now = clock.nanos();
-            long lastSeq = 0;
-            List<HostOp> journaled = new ArrayList<>(batch.size());
-            for (HostOp op : batch) {
-                if (op.barrier) {
-                    op.done.complete(null);
-                } else if (op.inMap) {
-                    // no journal to redo it from and no seq to wait for: durable here is done
-                    blocksWritten.addAndGet(op.blockCount);
-                    complete(op);
-                } else if (op.isHostIo()) {
-                    blocksWritten.addAndGet(op.blockCount);
-                    op.locallyDurableNanos = now;
-                    lastSeq = Math.max(lastSeq, op.seq);
-                    journaled.add(op);
-                }
-            }
-            remoteLock.lock();
-            try {
-                volumeDurableSeq = Math.max(volumeDurableSeq, lastSeq);
-                volumeAdvanced.signalAll();
-                releaseJournal();
-            } finally {
-                remoteLock.unlock();
-            }
-            if (settings.ackMode() == AckMode.ASYNC) {
-                journaled.forEach(this::complete);
-            } else {
-                awaitRemote(journaled);
-            }
+        }
+    }
+
+    private long volumeDurableSeqNow() {
+        remoteLock.lock();
+        try {
+            return volumeDurableSeq;
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    /** Every record up to {@code seq} is flushed on the volume: the journal may let it go. */
+    private void volumeFlushed(long seq) {
+        remoteLock.lock();
+        try {
+            volumeDurableSeq = Math.max(volumeDurableSeq, seq);
+            volumeAdvanced.signalAll();
+            releaseJournal();
+        } finally {
+            remoteLock.unlock();
         }
     }
 
@@ -835,7 +918,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 if (fatalError != null) {
                     throw new IOException(fatalError);
                 }
-                if (!volumeStage.isAlive() && closed) {
+                if (!volumeFlusher.isAlive() && closed) {
                     throw new IOException("the local unit is shutting down (volume stage stopped before seq " + seq + ")");
                 }
                 volumeAdvanced.await(100, TimeUnit.MILLISECONDS);
@@ -945,7 +1028,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             queueLock.unlock();
         }
         journalStage.join(30_000);
-        volumeStage.join(30_000);
+        volumeFlusher.join(30_000);
         remoteLock.lock();
         try {
             // sync-mode writes still waiting are durable locally and in the journal

@@ -308,4 +308,81 @@ class WritePipelineTest {
         assertArrayEquals(data(1, 1).array(), onVolume(0, 1));
         pipeline = null;
     }
+
+    @Test
+    void theVolumeIsFlushedLazilyAndTheJournalKeepsRecordsUntilItIs() throws Exception {
+        FileVolume file = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
+        volume = file;
+        GatedFlushVolume gated = new GatedFlushVolume(file);
+        journal = Journal.format(dir.resolve("journal"), SUPERBLOCKS + (4L << 20),
+                JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
+        pipeline = new WritePipeline(gated, journal, MonotonicClock.system(),
+                new WritePipeline.Settings(AckMode.ASYNC, 1000, 1000, MAX_RECORD, 1 << 20));
+        pipeline.start();
+        // host writes complete while no volume flush can finish: the journal makes them durable
+        for (int i = 0; i < 20; i++) {
+            done(pipeline.write(i, data(i, 1)));
+        }
+        long last = journal.durableSeq();
+        pipeline.onRemoteAck(last);
+        assertEquals(1, journal.tailSeq(), "a record the volume has not flushed must stay in the journal");
+        assertArrayEquals(data(7, 1).array(), done(pipeline.read(7, 1)).array(), "reads see acknowledged writes");
+
+        gated.open.countDown();
+        await("the journal is released once the volume is flushed", () -> journal.tailSeq() == last + 1);
+        assertTrue(gated.flushes.get() < 20, "one flush per batch is not lazy: " + gated.flushes.get() + " flushes");
+    }
+
+    /** A volume whose flushes wait for a gate and are counted. */
+    private static final class GatedFlushVolume implements org.blockmirror.volume.Volume {
+        final org.blockmirror.volume.Volume inner;
+        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
+
+        GatedFlushVolume(org.blockmirror.volume.Volume inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int blockSize() {
+            return inner.blockSize();
+        }
+
+        @Override
+        public long sizeBytes() {
+            return inner.sizeBytes();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            inner.read(offset, dst);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+            inner.write(offset, src);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+            flushes.incrementAndGet();
+            inner.flush();
+        }
+
+        @Override
+        public String describe() {
+            return "gated " + inner.describe();
+        }
+
+        @Override
+        public void close() throws IOException {
+            inner.close();
+        }
+    }
 }

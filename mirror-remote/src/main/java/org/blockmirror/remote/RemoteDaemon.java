@@ -142,7 +142,8 @@ public final class RemoteDaemon implements AutoCloseable {
                 }
             });
 
-            EventLoopGroup group = new NioEventLoopGroup(2);
+            // no more event loops than CPUs: on a one-CPU machine a second loop only adds wake-ups
+            EventLoopGroup group = new NioEventLoopGroup(Math.min(2, Runtime.getRuntime().availableProcessors()));
             opened.add(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
             ReceiverHandler.Volume served = new ReceiverHandler.Volume(unitId, c.volumeId(), volume.sizeBytes(),
                     c.blockSize(), config.reorderWindowBytes());

@@ -50,7 +50,20 @@ final class BlockRangeLock {
      * when the action's future completes, however it completes.
      */
     <T> CompletableFuture<T> withLock(long lba, long blocks, Mode mode, Supplier<CompletableFuture<T>> action) {
-        return acquire(lba, blocks, mode).thenCompose(lease -> {
+        CompletableFuture<Lease> granting = acquire(lba, blocks, mode);
+        if (granting.isDone()) {
+            // Granted at once (the common case): run the action here, one future stage fewer.
+            Lease lease = granting.join();
+            CompletableFuture<T> f;
+            try {
+                f = action.get();
+            } catch (RuntimeException e) {
+                lease.release();
+                return CompletableFuture.failedFuture(e);
+            }
+            return f.whenComplete((v, t) -> lease.release());
+        }
+        return granting.thenCompose(lease -> {
             CompletableFuture<T> f;
             try {
                 f = action.get();
@@ -91,6 +104,9 @@ final class BlockRangeLock {
             }
             if (!granted.remove(lease)) {
                 throw new IllegalStateException("lease released twice or never granted");
+            }
+            if (waiting.isEmpty()) {
+                return; // nobody to wake (the common case)
             }
             List<Lease> stillWaiting = new ArrayList<>();
             for (Iterator<Lease> it = waiting.iterator(); it.hasNext(); ) {

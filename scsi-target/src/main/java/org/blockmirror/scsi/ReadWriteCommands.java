@@ -89,9 +89,12 @@ final class ReadWriteCommands {
             return CommandSupport.GOOD;
         }
         ByteBuffer data = CommandSupport.dataOut(request, (int) c.blocks() * blockSize());
-        return lock.withLock(c.lba(), c.blocks(), BlockRangeLock.Mode.SHARED, () -> io.write(c.lba(), data))
-                .thenCompose(v -> c.fua() ? io.flush() : CompletableFuture.completedFuture(null))
-                .thenApply(v -> ScsiResponse.good());
+        CompletableFuture<Void> written =
+                lock.withLock(c.lba(), c.blocks(), BlockRangeLock.Mode.SHARED, () -> io.write(c.lba(), data));
+        if (c.fua()) {
+            written = written.thenCompose(v -> io.flush());
+        }
+        return written.thenApply(v -> ScsiResponse.good());
     }
 
     CompletableFuture<ScsiResponse> verify(Cdb cdb, ScsiRequest request) {

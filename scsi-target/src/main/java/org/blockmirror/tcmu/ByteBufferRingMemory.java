@@ -3,7 +3,10 @@ package org.blockmirror.tcmu;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** {@link RingMemory} over a ByteBuffer (a simulated kernel region in tests). */
+/**
+ * {@link RingMemory} over a ByteBuffer: a direct buffer over the native mmap of {@code /dev/uioN}
+ * (see {@link UioDevice}), or a simulated kernel region in tests.
+ */
 public final class ByteBufferRingMemory implements RingMemory {
     private final ByteBuffer buffer;
 
@@ -83,8 +86,12 @@ public final class ByteBufferRingMemory implements RingMemory {
     @Override
     public void fill(long offset, int length, byte value) {
         int from = at(offset, length);
-        for (int i = 0; i < length; i++) {
-            buffer.put(from + i, value);
+        byte[] chunk = new byte[Math.min(length, 4096)];
+        if (value != 0) {
+            java.util.Arrays.fill(chunk, value);
+        }
+        for (int done = 0; done < length; done += chunk.length) {
+            buffer.put(from + done, chunk, 0, Math.min(chunk.length, length - done));
         }
     }
 }

@@ -9,8 +9,9 @@ import java.nio.ByteBuffer;
  * bounds-checked against {@link #size()}: a bad offset from the ring must end in an exception,
  * never in a write outside the mapping.
  *
- * <p>Implementations: {@link PointerRingMemory} over the native mmap of {@code /dev/uioN};
- * {@link ByteBufferRingMemory} over a direct buffer (a simulated kernel in tests).
+ * <p>Implementations: {@link ByteBufferRingMemory} over a direct buffer (the native mmap of
+ * {@code /dev/uioN} up to 2 GiB, or a simulated kernel in tests); {@link PointerRingMemory} over
+ * the native mmap through jnr (larger mappings).
  */
 public interface RingMemory {
 

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *     waits until every earlier command has finished (strict ring order).
  * </ul>
  * Because a response may overwrite another command's entry, everything a command needs (CDB,
- * iovecs, data-out) is copied out of the ring when the entry is read.
+ * iovecs, data-out) is copied out of the ring when the entry is read. Data-out is gathered once,
+ * into a pooled direct buffer ({@link DataOutBuffers}) that comes back when the command's
+ * response is written.
  *
  * <p>Safety. Every offset and length read from the ring is checked against the ring and the
  * mapping before use. A malformed entry fails the ring ({@link TcmuRingException}): reading stops
@@ -62,6 +64,7 @@ public final class TcmuRing {
     private long tail;
     private final ArrayDeque<Slot> unretired = new ArrayDeque<>();
     private final ArrayDeque<Command> finishedOutOfOrder = new ArrayDeque<>();
+    private final DataOutBuffers dataOutBuffers = new DataOutBuffers();
     private int awaitingCompletion;
     private TcmuRingException failure;
     private boolean closed;
@@ -222,7 +225,7 @@ public final class TcmuRing {
         long lenOp = memory.getU32(entry + HDR_LEN_OP);
         int op = (int) (lenOp & OP_MASK);
         long length = lenOp & ~(long) OP_MASK;
-        String where = "entry at ring offset " + offset + " (cmd_head " + head + ", ring " + cmdrSize + " bytes)";
+        Where where = new Where(offset, head, cmdrSize); // text only if something is wrong
         if (length == 0) {
             throw malformed(where + " has length 0");
         }
@@ -250,7 +253,7 @@ public final class TcmuRing {
         }
     }
 
-    private Command readCommand(long entry, long length, String where) {
+    private Command readCommand(long entry, long length, Where where) {
         if (length < CMD_ENTRY_SIZE) {
             throw malformed(where + ": command entry of " + length
                     + " bytes is shorter than struct tcmu_cmd_entry (" + CMD_ENTRY_SIZE + ")");
@@ -280,10 +283,10 @@ public final class TcmuRing {
             dataOut = ScsiRequest.NO_DATA;
             dataIn = first;
         }
-        return new Command(cmdId, cdb, dataOut, dataIn, totalLength(dataIn));
+        return new Command(cmdId, cdb, dataOut, dataIn, totalLength(dataIn), dataOut != ScsiRequest.NO_DATA);
     }
 
-    private byte[] readCdb(long cdbOff, String where) {
+    private byte[] readCdb(long cdbOff, Where where) {
         if (cdbOff < cmdrOff || cdbOff >= memory.size()) {
             throw malformed(where + ": cdb_off " + Long.toUnsignedString(cdbOff)
                     + " is outside the ring and data area");
@@ -300,7 +303,7 @@ public final class TcmuRing {
         return cdb;
     }
 
-    private List<Iov> readIovecs(long at, long count, String where) {
+    private List<Iov> readIovecs(long at, long count, Where where) {
         List<Iov> iovs = new ArrayList<>((int) count);
         long total = 0;
         for (long i = 0; i < count; i++) {
@@ -321,14 +324,14 @@ public final class TcmuRing {
     }
 
     private ByteBuffer gather(List<Iov> iovs) {
-        ByteBuffer data = ByteBuffer.allocate(totalLength(iovs));
+        ByteBuffer data = dataOutBuffers.take(totalLength(iovs));
         for (Iov iov : iovs) {
             memory.copyTo(iov.offset, data, iov.length);
         }
         return data.flip();
     }
 
-    private void logTmr(long entry, long length, String where) {
+    private void logTmr(long entry, long length, Where where) {
         if (length < TMR_CMD_IDS) {
             throw malformed(where + ": TMR entry of " + length + " bytes is shorter than struct tcmu_tmr_entry ("
                     + TMR_CMD_IDS + ")");
@@ -375,6 +378,9 @@ public final class TcmuRing {
                 return;
             }
             command.response = checked;
+            if (command.pooledDataOut) {
+                dataOutBuffers.give(command.dataOut); // the handler is done with it (BlockDevice contract)
+            }
             if (outOfOrderCompletion()) {
                 finishedOutOfOrder.addLast(command);
             }
@@ -501,6 +507,14 @@ public final class TcmuRing {
     private record Iov(long offset, int length) {
     }
 
+    /** Where an entry is, for error messages; the text is built only when one is needed. */
+    private record Where(long offset, long head, long ringSize) {
+        @Override
+        public String toString() {
+            return "entry at ring offset " + offset + " (cmd_head " + head + ", ring " + ringSize + " bytes)";
+        }
+    }
+
     /** One entry between cmd_tail and our read position; command is null for PAD/TMR/unknown. */
     private record Slot(long offset, int length, Command command) {
     }
@@ -512,14 +526,18 @@ public final class TcmuRing {
         final ByteBuffer dataOut;
         final List<Iov> dataIn;
         final int dataInCapacity;
+        /** dataOut came from the ring's {@link DataOutBuffers} and goes back once answered. */
+        final boolean pooledDataOut;
         ScsiResponse response; // guarded by the ring
 
-        Command(int cmdId, byte[] cdb, ByteBuffer dataOut, List<Iov> dataIn, int dataInCapacity) {
+        Command(int cmdId, byte[] cdb, ByteBuffer dataOut, List<Iov> dataIn, int dataInCapacity,
+                boolean pooledDataOut) {
             this.cmdId = cmdId;
             this.cdb = cdb;
             this.dataOut = dataOut;
             this.dataIn = dataIn;
             this.dataInCapacity = dataInCapacity;
+            this.pooledDataOut = pooledDataOut;
         }
     }
 }
