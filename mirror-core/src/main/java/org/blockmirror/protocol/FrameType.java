@@ -8,9 +8,21 @@ public enum FrameType {
     WRITE(4),
     ACK(5),
     NAK(6),
-    GOODBYE(7);
+    GOODBYE(7),
+    // The remirror exchange (protocol version 2; docs/wire-protocol.md §4.8).
+    REMIRROR_BEGIN(10),
+    REMIRROR_READY(11),
+    RANGE_SUMS(12),
+    RANGE_DIFF(13),
+    BLOCK_SUMS(14),
+    BLOCK_DIFF(15),
+    REMIRROR_DATA(16),
+    REMIRROR_ACK(17),
+    REMIRROR_DONE(18),
+    REMIRROR_DONE_ACK(19);
 
-    private static final FrameType[] BY_CODE = new FrameType[8];
+    private static final FrameType[] BY_CODE =
+            new FrameType[java.util.Arrays.stream(values()).mapToInt(FrameType::code).max().orElse(0) + 1];
 
     static {
         for (FrameType type : values()) {
