@@ -238,7 +238,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         SessionEvents events = new SessionEvents();
         try {
             for (int i = 0; i < n; i++) {
-                Hello hello = new Hello(1, identity.unitId(), identity.volumeId(), identity.volumeSizeBytes(),
+                Hello hello = new Hello(org.blockmirror.protocol.FrameHeader.VERSION, identity.unitId(), identity.volumeId(), identity.volumeSizeBytes(),
                         identity.blockSize(), 0, id, i, n, identity.ackMode());
                 SessionHandler handler = new SessionHandler(hello, events);
                 handlers.add(handler);

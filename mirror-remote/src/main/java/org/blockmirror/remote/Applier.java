@@ -122,6 +122,23 @@ final class Applier implements AutoCloseable {
         }
     }
 
+    /**
+     * After a remirror: every write before {@code resumeSeq} is on the volume (the remirror
+     * wrote it), so the applied seq becomes {@code resumeSeq - 1}, durably, and the journal
+     * stream continues at {@code resumeSeq}. Writes held out of order are dropped (the local
+     * unit sends nothing but remirror frames before the remirror ends).
+     */
+    void restartAt(long resumeSeq) throws IOException {
+        lock.lock();
+        try {
+            reorder.clear(IncomingWrite::release);
+            applied.persist(resumeSeq - 1);
+            reorder.restartAt(resumeSeq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Drops writes waiting out of order: the local unit resends everything after the applied sequence. */
     void resetSession() {
         lock.lock();

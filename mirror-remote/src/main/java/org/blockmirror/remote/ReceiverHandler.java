@@ -6,7 +6,13 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.blockmirror.protocol.Ack;
+import org.blockmirror.protocol.BlockSums;
 import org.blockmirror.protocol.FrameDecoder;
+import org.blockmirror.protocol.FrameHeader;
+import org.blockmirror.protocol.RangeSums;
+import org.blockmirror.protocol.RemirrorBegin;
+import org.blockmirror.protocol.RemirrorData;
+import org.blockmirror.protocol.RemirrorDone;
 import org.blockmirror.protocol.Goodbye;
 import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
@@ -22,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Server side of one connection: checks the HELLO against the volume this unit serves, then
- * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection.
+ * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection, and
+ * every frame of a remirror to the {@link RemirrorTarget}.
  */
 final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
@@ -34,15 +41,18 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
     private final Volume volume;
     private final Applier applier;
+    private final RemirrorTarget remirror;
     private final Attachment attachment;
     /** Null when sessions may start; otherwise why not (e.g. the heartbeat link is on probation). */
     private final Supplier<String> notReadyReason;
     private boolean handshaken;
     private Responder responder;
 
-    ReceiverHandler(Volume volume, Applier applier, Attachment attachment, Supplier<String> notReadyReason) {
+    ReceiverHandler(Volume volume, Applier applier, RemirrorTarget remirror, Attachment attachment,
+                    Supplier<String> notReadyReason) {
         this.volume = volume;
         this.applier = applier;
+        this.remirror = remirror;
         this.attachment = attachment;
         this.notReadyReason = notReadyReason;
     }
@@ -61,6 +71,16 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
         }
         if (msg instanceof Write w) {
             receive(ctx, w);
+        } else if (msg instanceof RemirrorBegin || msg instanceof RangeSums || msg instanceof BlockSums
+                || msg instanceof RemirrorData || msg instanceof RemirrorDone) {
+            if (msg instanceof RemirrorData d) {
+                d.retain(); // the remirror target releases it once written
+            }
+            if (!remirror.offer(msg, ctx.channel())) {
+                log.warn("closing connection from {}: remirror data beyond {} bytes queued",
+                        ctx.channel().remoteAddress(), volume.reorderWindowBytes());
+                ctx.close();
+            }
         } else if (msg instanceof Goodbye) {
             ctx.close();
         } else {
@@ -73,9 +93,9 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     private void handshake(ChannelHandlerContext ctx, Hello h) {
         String problem = null;
         RejectReason reason = null;
-        if (h.protocolVersion() != 1) {
+        if (h.protocolVersion() < FrameHeader.VERSION) {
             reason = RejectReason.VERSION_MISMATCH;
-            problem = "this remote speaks protocol version 1, not " + h.protocolVersion();
+            problem = "this remote speaks protocol version " + FrameHeader.VERSION + ", not " + h.protocolVersion();
         } else if (!volume.volumeId().equals(h.volumeId())) {
             reason = RejectReason.VOLUME_MISMATCH;
             problem = "this remote serves volume '" + volume.volumeId() + "', not '" + h.volumeId() + "'";
@@ -105,7 +125,8 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
                     h.localUnitId(), ctx.channel().remoteAddress(), Long.toHexString(h.sessionId()),
                     h.connectionCount(), applier.durableAppliedSeq());
         }
-        ctx.writeAndFlush(new HelloOk(volume.unitId(), applier.durableAppliedSeq(), volume.reorderWindowBytes(), 0));
+        ctx.writeAndFlush(new HelloOk(volume.unitId(), applier.durableAppliedSeq(), volume.reorderWindowBytes(), 0,
+                remirror.syncState()));
     }
 
     private void receive(ChannelHandlerContext ctx, Write w) {
