@@ -320,15 +320,15 @@ final class RemirrorTarget implements AutoCloseable {
         if (!active || ch != remirrorChannel) {
             status = RemirrorStatus.NOT_REMIRRORING;
             why = "no REMIRROR_BEGIN on this connection";
-        } else if (refusal != null || !becomeInconsistent()) {
-            status = refusal != null ? RemirrorStatus.HOOK_FAILED : RemirrorStatus.IO_ERROR;
-            why = refusal != null ? refusal : "cannot persist the inconsistent flag";
         } else if (!inVolume(d.lba(), d.blockCount())) {
             status = RemirrorStatus.OUT_OF_RANGE;
             why = "blocks " + d.lba() + "+" + d.blockCount() + " are beyond the volume (" + volume.blockCount() + " blocks)";
         } else if (!d.dataCrcMatches()) {
             status = RemirrorStatus.CRC_MISMATCH;
             why = String.format("data CRC32C 0x%08x does not match 0x%08x sent", crc32c(d), d.dataCrc32c());
+        } else if (refusal != null || !becomeInconsistent()) {
+            status = refusal != null ? RemirrorStatus.HOOK_FAILED : RemirrorStatus.IO_ERROR;
+            why = refusal != null ? refusal : "cannot persist the inconsistent flag";
         } else {
             try {
                 volume.write(d.lba() * volume.blockSize(), d.content().nioBuffer());
