@@ -281,6 +281,35 @@ public final class DirtyMap implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Marks the given chunks dirty, durably, with one fdatasync for all of them (remirror records
+     * the chunks it has in flight this way).
+     *
+     * @return true if at least one chunk was newly marked
+     */
+    public synchronized boolean markChunks(long[] chunks) throws IOException {
+        BitSet pages = new BitSet();
+        for (long c : chunks) {
+            if (c < 0 || c >= chunkCount) {
+                throw new IllegalArgumentException("chunk " + c + " is outside the map (" + chunkCount + " chunks)");
+            }
+            if (!bits.get((int) c)) {
+                bits.set((int) c);
+                dirtyChunks++;
+                pages.set((int) (c / CHUNKS_PER_PAGE));
+            }
+        }
+        if (pages.isEmpty()) {
+            return false;
+        }
+        for (int p = pages.nextSetBit(0); p >= 0; p = pages.nextSetBit(p + 1)) {
+            writePage(p);
+            pagesToWrite.clear(p);
+        }
+        channel.force(false);
+        return true;
+    }
+
     /** Marks the whole volume dirty (initial sync of a new pair), durably. */
     public boolean markAll() throws IOException {
         return mark(0, blockCount);
