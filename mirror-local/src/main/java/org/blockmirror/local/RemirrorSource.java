@@ -208,6 +208,7 @@ public final class RemirrorSource implements AutoCloseable {
     public void close() throws IOException {
         if (inflightMap != null) {
             inflightMap.close();
+            inflightMap = null; // a later run opens it again
         }
     }
 
