@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code blockmirror} executable: runs either daemon, shows status, runs the demo. */
 @Command(name = "blockmirror", mixinStandardHelpOptions = true, versionProvider = BlockmirrorCommand.VersionProvider.class,
         description = "Mirror a block device to a remote site over n TCP connections.",
-        subcommands = {LocalCommand.class, RemoteCommand.class, StatusCommand.class, DemoCommand.class,
-                BenchmarkCommand.class})
+        subcommands = {LocalCommand.class, RemoteCommand.class, StatusCommand.class, QueueCommand.class,
+                DemoCommand.class, BenchmarkCommand.class})
 public final class BlockmirrorCommand implements Runnable {
 
     /** Exit code for a configuration the daemon refuses to start with. */

@@ -45,6 +45,22 @@ class DirtyMapTest {
     }
 
     @Test
+    void markChunksMarksTheGivenChunksDurably() throws IOException {
+        try (DirtyMap map = small()) {
+            map.mark(40 * 16, 1);
+            assertTrue(map.markChunks(new long[] {3, 40, 6249}));
+            assertFalse(map.markChunks(new long[] {3, 40}), "nothing new to mark");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> map.markChunks(new long[] {6250}));
+            assertEquals("chunk 6250 is outside the map (6250 chunks)", e.getMessage());
+        }
+        try (DirtyMap map = small()) {
+            assertEquals(3, map.dirtyChunks());
+            assertTrue(map.isDirty(3) && map.isDirty(40) && map.isDirty(6249));
+        }
+    }
+
+    @Test
     void lastChunkMayBeShort() throws IOException {
         try (DirtyMap map = DirtyMap.openOrCreate(dir.resolve("m"), 512, 100, 16)) {
             assertEquals(7, map.chunkCount());

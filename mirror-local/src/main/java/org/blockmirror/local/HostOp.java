@@ -16,6 +16,12 @@ final class HostOp {
     long seq;
     /** Set by the volume stage once the write is durable locally (for sync-mode timeouts). */
     long locallyDurableNanos;
+    /** Not host I/O: a step run on the journal stage in queue order (see {@link WritePipeline}). */
+    final Runnable onJournalStage;
+    /** Not host I/O: completes once the volume stage has written every op queued before it. */
+    final boolean barrier;
+    /** Bitmap mode: the op marked its chunks in the dirty map instead of going to the journal (seq 0). */
+    boolean inMap;
 
     HostOp(boolean trim, long lba, int blockCount, ByteBuffer data, long arrivalNanos) {
         this.trim = trim;
@@ -23,6 +29,32 @@ final class HostOp {
         this.blockCount = blockCount;
         this.data = data;
         this.arrivalNanos = arrivalNanos;
+        this.onJournalStage = null;
+        this.barrier = false;
+    }
+
+    private HostOp(Runnable onJournalStage, boolean barrier, long arrivalNanos) {
+        this.trim = false;
+        this.lba = 0;
+        this.blockCount = 0;
+        this.data = null;
+        this.arrivalNanos = arrivalNanos;
+        this.onJournalStage = onJournalStage;
+        this.barrier = barrier;
+    }
+
+    /** A step the journal stage runs between the host ops queued before and after it. */
+    static HostOp journalStageStep(Runnable step, long now) {
+        return new HostOp(step, false, now);
+    }
+
+    /** Completes when every op queued before it is written to the volume. */
+    static HostOp volumeBarrier(long now) {
+        return new HostOp(null, true, now);
+    }
+
+    boolean isHostIo() {
+        return onJournalStage == null && !barrier;
     }
 
     int dataBytes() {

@@ -55,8 +55,9 @@ final class LocalAlerts implements LinkListener {
     /** Raises and clears the polled conditions; called every few hundred milliseconds. */
     void check() {
         JournalStats js = journal.stats();
-        center.set(AlertKind.JOURNAL_FULL, js.full() || pipeline.journalFullAlert(),
-                "journal full: new host writes wait up to " + config.journalFullTimeoutMs()
+        center.set(AlertKind.JOURNAL_FULL, js.full() || pipeline.journalFullAlert(), pipeline.hasDirtyMap()
+                ? "journal full: unacknowledged records collapse into the dirty map (bitmap mode)"
+                : "journal full: new host writes wait up to " + config.journalFullTimeoutMs()
                         + " ms for space, then fail");
         double used = js.capacityBytes() == 0 ? 0 : 100.0 * js.unreleasedBytes() / js.capacityBytes();
         String usage = String.format(Locale.ROOT, "journal %.1f%% unacknowledged (high-water mark %d%%)", used,

@@ -30,12 +30,16 @@ public record LocalConfig(
         int journalHighWaterPercent,
         long rateLimitBytesPerSecond,
         SendWindows sendBlackout,
+        Path dirtyMapPath,
+        int dirtyMapChunkBytes,
 
         FrontEndConfig frontEnd) {
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7790;
     /** Smallest non-zero transport.rate-limit, bytes per second. */
     public static final long MIN_RATE_LIMIT = 64L << 10;
+    /** Default dirty-map.chunk-bytes. */
+    public static final int DEFAULT_CHUNK_BYTES = 64 << 10;
 
     public static LocalConfig load(Path file) throws ConfigException {
         return parse(ConfigFile.read(file));
@@ -48,7 +52,7 @@ public record LocalConfig(
         int connections = r.intInRange("transport.connections", 4, 1, 64);
         Path journal = r.requiredPath("journal.path", "the journal file or device");
         long journalSize = r.size("journal.size", 1L << 30, 1L << 20, 1L << 50);
-        long fullTimeout = r.longInRange("journal.full-timeout-ms", 5_000, 0, 600_000);
+        long fullTimeout = r.longInRange("journal.full-timeout-ms", 0, 0, 600_000);
         AckMode ackMode = r.choice("ack.mode", AckMode.class, AckMode.ASYNC);
         long syncTimeout = r.longInRange("ack.sync-timeout-ms", 5_000, 1, 600_000);
         long window = r.size("transport.window-bytes", 64L << 20, 64L << 10, 4L << 30);
@@ -68,11 +72,15 @@ public record LocalConfig(
         } catch (IllegalArgumentException e) {
             r.check(false, "transport.send-blackout", e.getMessage());
         }
+        Path dirtyMap = r.path("dirty-map.path", Path.of(journal + ".dirtymap"));
+        int chunkBytes = (int) r.size("dirty-map.chunk-bytes", DEFAULT_CHUNK_BYTES, 512, 64L << 20);
+        r.check(chunkBytes % common.blockSize() == 0, "dirty-map.chunk-bytes",
+                "must be a multiple of volume.block-size (" + common.blockSize() + ")");
         // A SCSI transfer fits one journal record (larger writes would be split anyway).
         FrontEndConfig frontEnd = FrontEndConfig.read(r, FrontEndConfig.defaultName(common.volumeId(), ""),
                 common.blockSize(), maxRecord);
         r.finish();
         return new LocalConfig(common, remote, connections, journal, journalSize, fullTimeout, ackMode, syncTimeout,
-                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout, frontEnd);
+                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout, dirtyMap, chunkBytes, frontEnd);
     }
 }

@@ -21,6 +21,7 @@ import org.blockmirror.alert.AlertListener;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.config.CommonConfig;
 import org.blockmirror.control.ControlServer;
+import org.blockmirror.dirtymap.DirtyMap;
 import org.blockmirror.frontend.FrontEnd;
 import org.blockmirror.frontend.FrontEndFactory;
 import org.blockmirror.heartbeat.ConnectionArray;
@@ -64,11 +65,14 @@ public final class LocalDaemon implements AutoCloseable {
     private final AlertCenter alerts;
     private final AlertListener alertHook;
     private final FrontEnd frontEnd; // null: frontend = none
+    private final DirtyMap dirtyMap;
+    private final QueueControlState queueState;
 
     private LocalDaemon(LocalConfig config, UUID unitId, Volume volume, Journal journal, WritePipeline pipeline,
                         EventLoopGroup transportGroup, Replicator replicator, ConnectionArray connections,
                         HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control,
-                        AlertCenter alerts, AlertListener alertHook, FrontEnd frontEnd) {
+                        AlertCenter alerts, AlertListener alertHook, FrontEnd frontEnd, DirtyMap dirtyMap,
+                        QueueControlState queueState) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -83,6 +87,8 @@ public final class LocalDaemon implements AutoCloseable {
         this.alerts = alerts;
         this.alertHook = alertHook;
         this.frontEnd = frontEnd;
+        this.dirtyMap = dirtyMap;
+        this.queueState = queueState;
     }
 
     /**
@@ -131,13 +137,23 @@ public final class LocalDaemon implements AutoCloseable {
             AlertCenter alerts = new AlertCenter("local", c.volumeId(), clock, alertHook);
             FileVolume volume = FileVolume.open(c.volumePath(), c.blockSize(), c.volumeSize(), c.volumeSize());
             opened.add(volume);
+            boolean newJournal = formatJournal || journalIsNew(config);
             Journal journal = openJournal(config, clock, formatJournal);
             opened.add(journal);
-            redo(journal, volume);
+            QueueControlState queueState = QueueControlState.open(c.stateDir());
+            opened.add(queueState);
+            redo(journal, volume, redoFrom(journal, queueState, newJournal));
+            DirtyMap dirtyMap = DirtyMap.openOrCreate(config.dirtyMapPath(), c.blockSize(), volume.blockCount(),
+                    config.dirtyMapChunkBytes() / c.blockSize());
+            opened.add(dirtyMap);
+            if (!dirtyMap.isEmpty()) {
+                log.warn("dirty map {} holds {} chunks ({} damaged pages read as dirty): bitmap mode resumes",
+                        dirtyMap.path(), dirtyMap.dirtyChunks(), dirtyMap.recoveredPages());
+            }
 
             WritePipeline pipeline = new WritePipeline(volume, journal, clock, new WritePipeline.Settings(
                     config.ackMode(), config.journalFullTimeoutMs(), config.syncTimeoutMs(), config.maxRecordBytes(),
-                    config.maxBatchBytes()));
+                    config.maxBatchBytes()), dirtyMap, queueState);
             pipeline.start();
             opened.add(pipeline);
 
@@ -152,8 +168,11 @@ public final class LocalDaemon implements AutoCloseable {
                                     : org.blockmirror.protocol.AckMode.ASYNC),
                     group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),
                             config.sendBlackout(), clock, timeOfDay));
+            replicator.setSendingStopped(queueState.sendStopped());
             replicator.start();
             opened.add(replicator);
+            QueueControl queueControl = new QueueControl(pipeline, replicator, journal, queueState, clock,
+                    timeOfDay.getZone());
 
             HeartbeatService heartbeats = HeartbeatService.builder()
                     .unitId(unitId).volumeId(c.volumeId())
@@ -184,9 +203,9 @@ public final class LocalDaemon implements AutoCloseable {
 
             LocalDaemon[] self = new LocalDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(),
-                    Map.of("status", args -> self[0].status()));
+                    Map.of("status", args -> self[0].status(), "queue", queueControl::command));
             self[0] = new LocalDaemon(config, unitId, volume, journal, pipeline, group, replicator, connections,
-                    heartbeats, timers, control, alerts, alertHook, frontEnd);
+                    heartbeats, timers, control, alerts, alertHook, frontEnd, dirtyMap, queueState);
             log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
                             + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
                     volume.describe(), config.remoteAddress().getHostString() + ":" + config.remoteAddress().getPort(),
@@ -202,6 +221,32 @@ public final class LocalDaemon implements AutoCloseable {
     static HeartbeatSettings heartbeatSettings(CommonConfig c) {
         return new HeartbeatSettings(c.heartbeatIntervalMs(), c.heartbeatTimeoutMs(), c.heartbeatProbationMs(),
                 c.heartbeatProbationGapMs());
+    }
+
+    private static boolean journalIsNew(LocalConfig config) throws IOException {
+        return Files.notExists(config.journalPath())
+                || (Files.isRegularFile(config.journalPath()) && Files.size(config.journalPath()) == 0);
+    }
+
+    /**
+     * The first record the start-up redo replays: the journal's tail, or later if the volume is
+     * known to hold the records already. That knowledge is what makes a crash in bitmap mode
+     * safe: records from before bitmap mode must not be replayed over the newer bitmap-mode
+     * writes (docs/architecture.md, "Bitmap mode").
+     */
+    static long redoFrom(Journal journal, QueueControlState state, boolean newJournal) throws IOException {
+        long holds = state.volumeHoldsThroughSeq();
+        if (newJournal && holds != 0) {
+            state.setVolumeHoldsThroughSeq(0); // sequence numbers start again with a new journal
+            holds = 0;
+        }
+        if (holds >= journal.nextSeq()) {
+            log.warn("{} says the volume holds journal records through seq {}, but the journal {} ends at seq {}:"
+                    + " was the journal replaced? Redoing every record", state.path(), holds, journal.path(),
+                    journal.nextSeq() - 1);
+            holds = 0;
+        }
+        return Math.max(journal.tailSeq(), holds + 1);
     }
 
     private static Journal openJournal(LocalConfig config, MonotonicClock clock, boolean format) throws IOException {
@@ -225,8 +270,7 @@ public final class LocalDaemon implements AutoCloseable {
      * journal is written before the volume, so after a crash the volume may lack the newest
      * records; redoing them in order makes it equal to what the remote will receive.
      */
-    private static void redo(Journal journal, Volume volume) throws IOException {
-        long from = journal.tailSeq();
+    static void redo(Journal journal, Volume volume, long from) throws IOException {
         long to = journal.durableSeq();
         if (to < from) {
             return;
@@ -288,6 +332,12 @@ public final class LocalDaemon implements AutoCloseable {
                         js.capacityBytes() == 0 ? 0 : Math.round(1000.0 * js.usedBytes() / js.capacityBytes()) / 10.0,
                         js.recordCount(), js.tailSeq(), js.headSeq(), js.durableSeq(), js.full(), js.epoch(),
                         js.unreleasedBytes(), config.journalHighWaterPercent()),
+                new LocalStatus.Buffer(pipeline.mode().label(), pipeline.bitmapReason(),
+                        js.capacityBytes() == 0 ? 0
+                                : Math.round(1000.0 * js.unreleasedBytes() / js.capacityBytes()) / 10.0,
+                        config.journalHighWaterPercent(), pipeline.enqueueStopped(), replicator.sendingStopped(),
+                        dirtyMap.path().toString(), config.dirtyMapChunkBytes(), dirtyMap.dirtyChunks(),
+                        dirtyMap.dirtyBlocks(), pipeline.bitmapSinceSeq(), null),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
                 frontEnd == null ? null : frontEnd.status(),
@@ -317,7 +367,8 @@ public final class LocalDaemon implements AutoCloseable {
             }
         }
         // listed in opening order; closed in reverse
-        closeAll(List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, journal, pipeline,
+        closeAll(List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, journal, queueState,
+                dirtyMap, pipeline,
                 () -> transportGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
                 replicator, heartbeats, timers::shutdownNow));
         log.info("local unit {} stopped", unitId);

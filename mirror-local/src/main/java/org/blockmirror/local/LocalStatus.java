@@ -7,6 +7,7 @@ import org.blockmirror.frontend.FrontEndStatus;
 /**
  * What {@code blockmirror status} shows for a local unit (serialised to JSON as is).
  *
+ * @param buffer     buffer mode, dirty map and queue control
  * @param frontEnd   the disk shown to the host, or null when {@code frontend = none}
  * @param lagRecords journal records the remote has not acknowledged yet
  * @param lagBytes   journal bytes they occupy
@@ -20,6 +21,7 @@ public record LocalStatus(
         Link link,
         Replication replication,
         Journal journal,
+        Buffer buffer,
         Blocks blocks,
         FrontEndStatus frontEnd,
         long lagRecords,
@@ -54,6 +56,27 @@ public record LocalStatus(
     public record Journal(String path, long capacityBytes, long usedBytes, long freeBytes, double usedPercent,
                           long records, long tailSeq, long headSeq, long durableSeq, boolean full, long epoch,
                           long unreleasedBytes, int highWaterPercent) {
+    }
+
+    /**
+     * Where host writes go (SPEC F8) and the operator's queue control.
+     *
+     * @param mode               normal, compact, bitmap or remirror
+     * @param reason             why the unit is in bitmap mode ("" otherwise)
+     * @param journalFillPercent unacknowledged records, % of the journal (what the high-water mark measures)
+     * @param highWaterPercent   journal.high-water-percent
+     * @param dirtyChunks        chunks of the dirty map that remirror must send
+     * @param dirtyBlocks        blocks those chunks cover
+     * @param bitmapSinceSeq     bitmap mode: records before this seq precede the map's marks (0 otherwise)
+     * @param remirror           progress of a running remirror, or null
+     */
+    public record Buffer(String mode, String reason, double journalFillPercent, int highWaterPercent,
+                         boolean enqueueingStopped, boolean sendingStopped, String dirtyMapPath, int chunkBytes,
+                         long dirtyChunks, long dirtyBlocks, long bitmapSinceSeq, Remirror remirror) {
+    }
+
+    /** Progress of a remirror: chunks compared and sent so far out of those dirty when it started. */
+    public record Remirror(long chunksTotal, long chunksDone, double percentDone) {
     }
 
     /** Host blocks written locally, sent to and acknowledged by the remote. */

@@ -71,7 +71,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     /** Where the replicator is, for status and logs. */
-    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE, BACKING_OFF, STOPPED }
+    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE, PAUSED_BY_OPERATOR,
+        BACKING_OFF, STOPPED }
 
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     private static final int FLUSH_EVERY = 64;
@@ -105,6 +106,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private volatile Phase phase = Phase.WAITING_FOR_LINK;
     private volatile long sentSeq;
     private volatile String lastError;
+    /** The operator stopped sending ({@code blockmirror queue stop-send}): records are held, the session stays. */
+    private volatile boolean sendingStopped;
     private final AtomicLong blocksSent = new AtomicLong();
     private final AtomicLong blocksAcked = new AtomicLong();
     private final AtomicLong sessionsOpened = new AtomicLong();
@@ -360,6 +363,11 @@ public final class Replicator implements LinkListener, AutoCloseable {
                     s.channels.forEach(Channel::flush);
                     unflushed = 0;
                 }
+                if (sendingStopped) {
+                    phase = Phase.PAUSED_BY_OPERATOR;
+                } else if (phase == Phase.PAUSED_BY_OPERATOR) {
+                    phase = replaying ? Phase.REPLAYING : Phase.STREAMING;
+                }
                 if (replaying && waitCaughtUp(s)) {
                     replaying = false;
                     phase = Phase.STREAMING;
@@ -373,6 +381,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
             }
             Channel ch = s.channelFor(rec.seq());
             if (!awaitWritable(s, ch)) {
+                break;
+            }
+            if (!awaitOperator(s)) {
                 break;
             }
             if (!awaitSchedule(s, rec.data().remaining())) {
@@ -483,6 +494,57 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Holds the next record back while the operator has stopped sending: like a blackout, the
+     * session stays open and the journal absorbs the writes.
+     */
+    private boolean awaitOperator(ReplicationSession s) {
+        if (!sendingStopped) {
+            if (phase == Phase.PAUSED_BY_OPERATOR) {
+                phase = Phase.STREAMING;
+            }
+            return s.isOpen();
+        }
+        s.channels.forEach(Channel::flush); // what is already written goes out now
+        Phase before = phase == Phase.PAUSED_BY_OPERATOR ? Phase.STREAMING : phase;
+        phase = Phase.PAUSED_BY_OPERATOR;
+        lock.lock();
+        try {
+            while (s.isOpen() && !closed && sendingStopped) {
+                changed.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+            return s.isOpen() && !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+            phase = before;
+        }
+    }
+
+    /**
+     * Operator: stop or restart sending. Stopped, records stay in the journal; the session, the
+     * heartbeats and acknowledgements of what was already sent go on.
+     */
+    public void setSendingStopped(boolean stopped) {
+        lock.lock();
+        try {
+            if (stopped != sendingStopped) {
+                log.info(stopped ? "sending stopped by the operator: records are held in the journal"
+                        : "sending restarted by the operator");
+            }
+            sendingStopped = stopped;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean sendingStopped() {
+        return sendingStopped;
     }
 
     private boolean awaitWritable(ReplicationSession s, Channel ch) {

@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -16,6 +18,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.block.BlockDeviceException;
 import org.blockmirror.block.BlockDeviceException.Reason;
+import org.blockmirror.dirtymap.DirtyMap;
 import org.blockmirror.journal.Journal;
 import org.blockmirror.journal.JournalFullException;
 import org.blockmirror.journal.RecordType;
@@ -41,8 +44,12 @@ import org.slf4j.LoggerFactory;
  * what the remote will end up with. For that the journal must keep a record until the local
  * volume holds it too, not just until the remote acknowledged it: the remote may well be
  * faster than the volume stage. So this class, not the replicator, releases journal records.
+ *
+ * <p>With a {@link DirtyMap} the pipeline also has bitmap mode (docs/architecture.md, "Bitmap
+ * mode"): a full journal collapses into the map instead of failing host writes, and the operator
+ * can stop enqueueing. Mode switches run on the journal stage, between two host writes.
  */
-public final class WritePipeline implements BlockDevice, AutoCloseable {
+public final class WritePipeline implements BlockDevice, DirtyTracking, AutoCloseable {
 
     /** Tuning of the write path. */
     public record Settings(AckMode ackMode, long fullTimeoutMs, long syncTimeoutMs, int maxRecordBytes,
@@ -68,6 +75,9 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
     private long remoteAckedSeq;
     /** Every record up to this seq is on the local volume and flushed. Guarded by remoteLock. */
     private long volumeDurableSeq;
+    private final Condition volumeAdvanced = remoteLock.newCondition();
+    /** Null: no dirty map, a full journal fails host writes with JOURNAL_FULL after the timeout. */
+    private final BitmapMode bitmap;
 
     private final Thread journalStage;
     private final Thread volumeStage;
@@ -86,6 +96,28 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
      *               them before it builds the pipeline)
      */
     public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings) {
+        this(volume, journal, clock, settings, null);
+    }
+
+    /**
+     * With bitmap mode. If the map is not empty or the operator had stopped enqueueing, the
+     * pipeline starts in bitmap mode (after a crash or restart in bitmap mode).
+     *
+     * @param volume must already hold every durable record of {@code journal} (the daemon redoes
+     *               them before it builds the pipeline)
+     */
+    public WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings, DirtyMap dirtyMap,
+                         QueueControlState state) throws IOException {
+        this(volume, journal, clock, settings, new BitmapMode(dirtyMap, state));
+        if (!dirtyMap.isEmpty() || state.enqueueStopped()) {
+            bitmap.enter(journal.durableSeq(), !dirtyMap.isEmpty()
+                    ? "the dirty map holds " + dirtyMap.dirtyChunks() + " chunks at start-up"
+                    : "enqueueing was stopped by the operator before the restart");
+        }
+    }
+
+    private WritePipeline(Volume volume, Journal journal, MonotonicClock clock, Settings settings, BitmapMode bitmap) {
+        this.bitmap = bitmap;
         this.volume = volume;
         this.journal = journal;
         this.clock = clock;
@@ -272,8 +304,16 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
     private List<HostOp> appendAll(List<HostOp> batch) {
         List<HostOp> appended = new ArrayList<>(batch.size());
         for (HostOp op : batch) {
+            if (!op.isHostIo()) {
+                journalStageStep(op, appended);
+                continue;
+            }
             if (fatalError != null) {
                 fail(op, notReady());
+                continue;
+            }
+            if (bitmap != null && bitmap.active()) {
+                markInMap(op, appended);
                 continue;
             }
             long deadline = op.arrivalNanos + TimeUnit.MILLISECONDS.toNanos(settings.fullTimeoutMs());
@@ -282,6 +322,14 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
                         op.trim ? null : op.data.duplicate(), deadline);
                 appended.add(op);
             } catch (JournalFullException e) {
+                if (bitmap != null) {
+                    if (collapseIntoMap(appended, e)) {
+                        markInMap(op, appended);
+                    } else {
+                        fail(op, notReady());
+                    }
+                    continue;
+                }
                 if (!journalFullAlert) {
                     log.error("journal full: host writes are failing: {}", e.getMessage());
                 }
@@ -296,6 +344,274 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
             log.info("journal has room again; host writes are accepted");
         }
         return appended;
+    }
+
+    // ---- bitmap mode (journal stage) ----
+
+    /** Runs a mode-switch step, or passes a barrier on to the volume stage, in queue order. */
+    private void journalStageStep(HostOp op, List<HostOp> appended) {
+        if (op.barrier) {
+            appended.add(op);
+            return;
+        }
+        // what was appended before the step must be durable and on its way to the volume first
+        handOff(appended);
+        op.onJournalStage.run();
+    }
+
+    /**
+     * Makes {@code appended} durable in the journal and passes it to the volume stage.
+     *
+     * @return false if the journal failed (the ops failed with it)
+     */
+    private boolean handOff(List<HostOp> appended) {
+        if (appended.isEmpty()) {
+            return true;
+        }
+        try {
+            journal.sync();
+        } catch (IOException e) {
+            failFatally("journal " + e.getMessage(), e, appended);
+            appended.clear();
+            return false;
+        }
+        try {
+            toVolume.put(new ArrayList<>(appended));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        appended.clear();
+        return true;
+    }
+
+    /** Bitmap mode: the op's chunks are marked durably before it goes to the volume. */
+    private void markInMap(HostOp op, List<HostOp> toVolumeStage) {
+        try {
+            bitmap.map().mark(op.lba, op.blockCount);
+        } catch (IOException e) {
+            failFatally("dirty map " + bitmap.map().path() + ": " + e.getMessage(), e, List.of(op));
+            return;
+        }
+        op.inMap = true;
+        toVolumeStage.add(op);
+    }
+
+    /**
+     * Host writes go to the map from now on: waits until the local volume holds every journaled
+     * record durably, then switches (which persists that seq, so the start-up redo will not
+     * replay those records over newer bitmap-mode writes). Journal stage, after {@link #handOff}.
+     */
+    private void enterBitmap(String why) throws IOException {
+        if (bitmap.active()) {
+            return;
+        }
+        long last = journal.nextSeq() - 1;
+        awaitVolumeDurable(last);
+        bitmap.enter(last, why);
+    }
+
+    /**
+     * The journal is full: every record the remote has not acknowledged goes into the map and
+     * is released, and the pipeline enters bitmap mode. The host never waits for the link.
+     *
+     * @return false if the switch failed (the unit stopped accepting writes)
+     */
+    private boolean collapseIntoMap(List<HostOp> appended, JournalFullException full) {
+        if (!handOff(appended)) {
+            return false;
+        }
+        try {
+            long head = journal.nextSeq() - 1;
+            enterBitmap("the journal is full (" + full.getMessage() + ")");
+            moveToMap(head);
+            return true;
+        } catch (IOException e) {
+            failFatally("collapsing the full journal into the dirty map: " + e.getMessage(), e, List.of());
+            return false;
+        }
+    }
+
+    /**
+     * Marks every journal record from the tail through {@code throughSeq} in the map, then
+     * releases them: the local volume must hold them first (it is waited for), the marks are
+     * durable before the release. Sync-mode writes among them complete: the remote gets their
+     * blocks by remirror. Any thread.
+     */
+    JournalToMap.Result moveToMap(long throughSeq) throws IOException {
+        if (bitmap == null) {
+            throw new IllegalStateException("this write pipeline has no dirty map");
+        }
+        awaitVolumeDurable(throughSeq);
+        JournalToMap.Result result = JournalToMap.mark(journal, bitmap.map(), throughSeq);
+        journal.release(throughSeq);
+        remoteLock.lock();
+        try {
+            while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= throughSeq) {
+                complete(awaitingRemote.poll());
+            }
+        } finally {
+            remoteLock.unlock();
+        }
+        log.info("moved {} journal records through seq {} into the dirty map ({} chunks newly dirty, {} dirty)",
+                result.records(), throughSeq, result.newlyDirtyChunks(), bitmap.map().dirtyChunks());
+        return result;
+    }
+
+    /** Waits until the volume stage has flushed every record through {@code seq}. */
+    private void awaitVolumeDurable(long seq) throws IOException {
+        remoteLock.lock();
+        try {
+            while (volumeDurableSeq < seq) {
+                if (fatalError != null) {
+                    throw new IOException(fatalError);
+                }
+                volumeAdvanced.awaitNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the local volume");
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
+    /** Runs {@code step} on the journal stage between the host writes queued before and after it. */
+    private <T> T onJournalStage(java.util.concurrent.Callable<T> step) throws IOException {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        submit(HostOp.journalStageStep(() -> {
+            try {
+                result.complete(step.call());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        }, clock.nanos())).whenComplete((v, e) -> {
+            if (e != null) { // refused: closed or failed
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
+        }
+    }
+
+    private BitmapMode requireBitmap() {
+        if (bitmap == null) {
+            throw new IllegalStateException("this write pipeline has no dirty map");
+        }
+        return bitmap;
+    }
+
+    // ---- DirtyTracking (used by remirror) and queue control ----
+
+    @Override
+    public DirtyMap dirtyMap() {
+        return requireBitmap().map();
+    }
+
+    @Override
+    public void awaitVolumeWrites() throws InterruptedException, IOException {
+        HostOp barrier = HostOp.volumeBarrier(clock.nanos());
+        try {
+            submit(barrier).get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof IOException io ? io : new IOException(c.getMessage(), c);
+        }
+    }
+
+    @Override
+    public OptionalLong resumeJournaling() throws IOException {
+        BitmapMode b = requireBitmap();
+        return onJournalStage(() -> {
+            if (b.enqueueStopped() || !b.map().isEmpty()) {
+                return OptionalLong.empty();
+            }
+            long next = journal.nextSeq();
+            if (b.active()) {
+                b.leave(next);
+            }
+            return OptionalLong.of(next);
+        });
+    }
+
+    @Override
+    public void startFullSync() throws IOException {
+        BitmapMode b = requireBitmap();
+        onJournalStage(() -> {
+            enterBitmap("full sync: every chunk of the volume is to be sent");
+            b.map().markAll();
+            return null;
+        });
+    }
+
+    /**
+     * Operator: host writes go to the dirty map instead of the journal (the queued records are
+     * still sent). Persists across a restart.
+     */
+    public void stopEnqueueing() throws IOException {
+        BitmapMode b = requireBitmap();
+        onJournalStage(() -> {
+            b.setEnqueueStopped(true);
+            enterBitmap("enqueueing stopped by the operator");
+            return null;
+        });
+    }
+
+    /**
+     * Operator: enqueueing is allowed again. Host writes go back to the journal at once if the
+     * map is empty, else once remirror has sent the map ({@link #resumeJournaling()}).
+     *
+     * @return whether writes go to the journal again already
+     */
+    public boolean startEnqueueing() throws IOException {
+        BitmapMode b = requireBitmap();
+        onJournalStage(() -> {
+            b.setEnqueueStopped(false);
+            return null;
+        });
+        return resumeJournaling().isPresent();
+    }
+
+    /** Remirror tells the pipeline it is sending the map (status shows {@link BufferMode#REMIRROR}). */
+    public void remirrorRunning(boolean running) {
+        if (bitmap != null) {
+            bitmap.remirrorRunning(running);
+        }
+    }
+
+    /** Where host writes go now. */
+    public BufferMode mode() {
+        return bitmap == null ? BufferMode.NORMAL : bitmap.mode();
+    }
+
+    /** Whether the operator stopped enqueueing. */
+    public boolean enqueueStopped() {
+        return bitmap != null && bitmap.enqueueStopped();
+    }
+
+    /**
+     * In bitmap mode: the first journal seq that is newer than the map's bitmap-mode marks.
+     * Every record before it must be applied on the remote before remirror reads a chunk, or
+     * it would later overwrite the newer data remirror sent. 0 when not in bitmap mode.
+     */
+    public long bitmapSinceSeq() {
+        return bitmap == null ? 0 : bitmap.sinceSeq();
+    }
+
+    /** Why the pipeline is in bitmap mode ("" if it is not). */
+    public String bitmapReason() {
+        return bitmap == null ? "" : bitmap.reason();
+    }
+
+    /** Whether the pipeline has a dirty map (bitmap mode is possible). */
+    public boolean hasDirtyMap() {
+        return bitmap != null;
     }
 
     // ---- volume stage ----
@@ -314,6 +630,9 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
             }
             try {
                 for (HostOp op : batch) {
+                    if (!op.isHostIo()) {
+                        continue;
+                    }
                     if (op.trim) {
                         writeZeros(op.lba * blockSize, (long) op.blockCount * blockSize);
                     } else {
@@ -328,21 +647,34 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
                 continue;
             }
             long now = clock.nanos();
+            long lastSeq = 0;
+            List<HostOp> journaled = new ArrayList<>(batch.size());
             for (HostOp op : batch) {
-                blocksWritten.addAndGet(op.blockCount);
-                op.locallyDurableNanos = now;
+                if (op.barrier) {
+                    op.done.complete(null);
+                } else if (op.inMap) {
+                    // no journal to redo it from and no seq to wait for: durable here is done
+                    blocksWritten.addAndGet(op.blockCount);
+                    complete(op);
+                } else if (op.isHostIo()) {
+                    blocksWritten.addAndGet(op.blockCount);
+                    op.locallyDurableNanos = now;
+                    lastSeq = Math.max(lastSeq, op.seq);
+                    journaled.add(op);
+                }
             }
             remoteLock.lock();
             try {
-                volumeDurableSeq = Math.max(volumeDurableSeq, batch.get(batch.size() - 1).seq);
+                volumeDurableSeq = Math.max(volumeDurableSeq, lastSeq);
+                volumeAdvanced.signalAll();
                 releaseJournal();
             } finally {
                 remoteLock.unlock();
             }
             if (settings.ackMode() == AckMode.ASYNC) {
-                batch.forEach(this::complete);
+                journaled.forEach(this::complete);
             } else {
-                awaitRemote(batch);
+                awaitRemote(journaled);
             }
         }
     }
@@ -458,8 +790,18 @@ public final class WritePipeline implements BlockDevice, AutoCloseable {
             fatalError = "I/O error, the local unit stopped accepting writes: " + what;
             log.error(fatalError, e);
         }
+        remoteLock.lock();
+        try {
+            volumeAdvanced.signalAll(); // a collapse waiting for the volume gives up
+        } finally {
+            remoteLock.unlock();
+        }
         for (HostOp op : ops) {
-            fail(op, new BlockDeviceException(Reason.IO_ERROR, fatalError, e));
+            if (op.barrier) {
+                op.done.completeExceptionally(new IOException(fatalError, e));
+            } else if (op.isHostIo()) {
+                fail(op, new BlockDeviceException(Reason.IO_ERROR, fatalError, e));
+            }
         }
     }
 

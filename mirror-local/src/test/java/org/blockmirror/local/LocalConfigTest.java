@@ -55,4 +55,24 @@ class LocalConfigTest {
                         + " the whole day: nothing would ever be sent"),
                 problems("transport.send-blackout = 00:00-12:00,12:00-24:00\n"));
     }
+
+    @Test
+    void theDirtyMapLivesNextToTheJournalInChunksOf64KiBByDefault() throws Exception {
+        LocalConfig c = parse("");
+        assertEquals(java.nio.file.Path.of("/tmp/j.dirtymap"), c.dirtyMapPath());
+        assertEquals(64 << 10, c.dirtyMapChunkBytes());
+        assertEquals(0, c.journalFullTimeoutMs(), "a full journal collapses at once: the host never waits");
+        LocalConfig set = parse("dirty-map.path = /var/lib/bm/map\ndirty-map.chunk-bytes = 1M\n");
+        assertEquals(java.nio.file.Path.of("/var/lib/bm/map"), set.dirtyMapPath());
+        assertEquals(1 << 20, set.dirtyMapChunkBytes());
+    }
+
+    @Test
+    void aChunkSizeThatIsNoMultipleOfTheBlockSizeOrOutOfRangeIsRefused() {
+        assertEquals(List.of("l.conf line 7: dirty-map.chunk-bytes = 6K: must be a multiple of volume.block-size"
+                        + " (4096)"),
+                problems("volume.block-size = 4096\ndirty-map.chunk-bytes = 6K\n"));
+        assertEquals(List.of("l.conf line 6: dirty-map.chunk-bytes = 128M: must be between 512 B and 64 MiB"),
+                problems("dirty-map.chunk-bytes = 128M\n"));
+    }
 }
