@@ -169,6 +169,10 @@ public final class LocalDaemon implements AutoCloseable {
                     group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),
                             config.sendBlackout(), clock, timeOfDay));
             replicator.setSendingStopped(queueState.sendStopped());
+            RemirrorSource remirrorSource = new RemirrorSource(pipeline, volume, alerts, clock,
+                    RemirrorSource.Settings.defaults());
+            opened.add(remirrorSource);
+            replicator.setRemirror(new RemirrorPhase(journal, pipeline, remirrorSource));
             replicator.start();
             opened.add(replicator);
             QueueControl queueControl = new QueueControl(pipeline, replicator, journal, queueState, clock,
@@ -337,11 +341,23 @@ public final class LocalDaemon implements AutoCloseable {
                                 : Math.round(1000.0 * js.unreleasedBytes() / js.capacityBytes()) / 10.0,
                         config.journalHighWaterPercent(), pipeline.enqueueStopped(), replicator.sendingStopped(),
                         dirtyMap.path().toString(), config.dirtyMapChunkBytes(), dirtyMap.dirtyChunks(),
-                        dirtyMap.dirtyBlocks(), pipeline.bitmapSinceSeq(), null),
+                        dirtyMap.dirtyBlocks(), pipeline.bitmapSinceSeq(), remirrorStatus()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
                 frontEnd == null ? null : frontEnd.status(),
                 Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active());
+    }
+
+    /** The last (or running) remirror, or null if none ran since the start. */
+    private LocalStatus.Remirror remirrorStatus() {
+        RemirrorSource.Progress p = replicator.remirrorProgress();
+        if (p == null || p.kind() == null) {
+            return null;
+        }
+        return new LocalStatus.Remirror(p.chunksTotal(), p.chunksDone(),
+                p.chunksTotal() == 0 ? 100.0 : Math.round(1000.0 * p.chunksDone() / p.chunksTotal()) / 10.0,
+                p.active(), p.kind(), p.chunksDiffering(), p.blocksSent(), p.dataBytesSent(),
+                p.checksumBytesSent() + p.checksumBytesReceived(), p.passes());
     }
 
     /** Waits until the remote has acknowledged everything written so far (for tests and the demo). */

@@ -82,8 +82,43 @@ public final class RemirrorSource implements AutoCloseable {
                            long checksumBytesReceived, long passes) {
     }
 
-    /** The outcome of a finished remirror. */
-    public record Result(long resumeSeq, RemoteSyncState remoteState, long chunksCompared, long chunksDiffering,
+    /**
+     * How the journal stream continues after a remirror; the replicator's knows the journal and
+     * the remote's applied seq, the default suits a volume without a journal.
+     */
+    public interface Continuation {
+
+        /** No journal: the stream continues at the seq journaling resumed at. */
+        Continuation NONE = new Continuation() {
+        };
+
+        /**
+         * The map is empty and everything sent is settled, journaling is about to resume: journal
+         * records older than bitmap-mode marks must not be replayed after the remirror (they
+         * would overwrite newer blocks), so this may move them into the map.
+         *
+         * @return true if it marked chunks (remirror makes another pass)
+         */
+        default boolean prepareResume() throws IOException {
+            return false;
+        }
+
+        /**
+         * The seq the remote's stream continues at, given that journaling resumed at
+         * {@code resumedAt}: the first journal record the remote lacks, or {@code resumedAt}.
+         */
+        default long streamFrom(long resumedAt) {
+            return resumedAt;
+        }
+    }
+
+    /**
+     * The outcome of a finished remirror.
+     *
+     * @param resumeSeq       where the journal stream continues (REMIRROR_DONE's resume seq)
+     * @param consistentAtSeq the remote is consistent once it has applied this seq
+     */
+    public record Result(long resumeSeq, long consistentAtSeq, RemoteSyncState remoteState, long chunksCompared, long chunksDiffering,
                          long blocksSent, long dataBytesSent, long checksumBytes, long millis) {
     }
 
@@ -97,8 +132,8 @@ public final class RemirrorSource implements AutoCloseable {
     private final Settings settings;
     private final int blockSize;
     private DirtyMap inflightMap;
-    /** A resume seq journaling already switched to, for a REMIRROR_DONE the remote has not confirmed. */
-    private long unconfirmedResumeSeq = -1;
+    /** Journaling already resumed at this seq for a REMIRROR_DONE the remote has not confirmed; -1: none. */
+    private long unconfirmedResumedAt = -1;
 
     private volatile boolean active;
     private volatile RemirrorKind kind;
@@ -144,6 +179,12 @@ public final class RemirrorSource implements AutoCloseable {
      *     disk fails; every chunk not settled is marked dirty again
      */
     public Result run(RemirrorLink link, RemirrorKind kind) throws IOException, InterruptedException {
+        return run(link, kind, Continuation.NONE);
+    }
+
+    /** As {@link #run(RemirrorLink, RemirrorKind)}, continuing the journal stream as {@code continuation} says. */
+    public Result run(RemirrorLink link, RemirrorKind kind, Continuation continuation)
+            throws IOException, InterruptedException {
         DirtyMap map = tracking.dirtyMap();
         foldInFlight(map);
         long started = clock.nanos();
@@ -154,24 +195,25 @@ public final class RemirrorSource implements AutoCloseable {
             a.set(0);
         }
         active = true;
-        Exchange x = new Exchange(link, map);
+        Exchange x = new Exchange(link, map, continuation);
         try {
             link.send(new RemirrorBegin(kind, chunksTotal, map.dirtyBlocks() * blockSize));
             link.flush();
             RemirrorReady ready = x.await(RemirrorReady.class);
             alerts.raise(AlertKind.REMIRROR_STARTED, kind + ": comparing " + chunksTotal + " chunks ("
                     + map.dirtyBlocks() * blockSize + " bytes) with the remote, which is " + ready.syncState());
-            long resumeSeq = x.settleEverything();
-            link.send(new RemirrorDone(resumeSeq, resumeSeq - 1));
+            long resumedAt = x.settleEverything();
+            long resumeSeq = continuation.streamFrom(resumedAt);
+            link.send(new RemirrorDone(resumeSeq, resumedAt - 1));
             link.flush();
             RemirrorDoneAck done = x.await(RemirrorDoneAck.class);
             if (done.status() != RemirrorStatus.OK) {
                 throw new IOException("the remote could not finish the remirror (" + done.status() + "): "
                         + done.message());
             }
-            unconfirmedResumeSeq = -1;
+            unconfirmedResumedAt = -1;
             long millis = TimeUnit.NANOSECONDS.toMillis(clock.nanos() - started);
-            Result r = new Result(resumeSeq, done.syncState(), chunksDone.get(), chunksDiffering.get(),
+            Result r = new Result(resumeSeq, resumedAt - 1, done.syncState(), chunksDone.get(), chunksDiffering.get(),
                     blocksSent.get(), dataBytesSent.get(), checksumBytesSent.get() + checksumBytesReceived.get(), millis);
             alerts.raise(AlertKind.REMIRROR_FINISHED, String.format(
                     "%s in %d ms: %d chunks compared, %d differed, %d blocks (%d bytes) sent, %d bytes of checksums;"
@@ -234,6 +276,7 @@ public final class RemirrorSource implements AutoCloseable {
     private final class Exchange {
         private final RemirrorLink link;
         private final DirtyMap map;
+        private final Continuation continuation;
         private final Map<Long, Chunk> inFlight = new LinkedHashMap<>();
         private final Map<Long, List<Chunk>> rangeRequests = new HashMap<>();
         private final Map<Long, Chunk> blockRequests = new HashMap<>();
@@ -243,9 +286,10 @@ public final class RemirrorSource implements AutoCloseable {
         private long scanFrom;
         private long lastAnswerNanos;
 
-        Exchange(RemirrorLink link, DirtyMap map) {
+        Exchange(RemirrorLink link, DirtyMap map, Continuation continuation) {
             this.link = link;
             this.map = map;
+            this.continuation = continuation;
         }
 
         <T extends Message> T await(Class<T> type) throws IOException, InterruptedException {
@@ -273,10 +317,10 @@ public final class RemirrorSource implements AutoCloseable {
             }
         }
 
-        /** Compares and sends until the map is empty and journaling resumed; returns the resume seq. */
+        /** Compares and sends until the map is empty and journaling resumed; returns the seq it resumed at. */
         long settleEverything() throws IOException, InterruptedException {
-            if (unconfirmedResumeSeq > 0 && map.isEmpty()) {
-                return unconfirmedResumeSeq; // journaling resumed already; only the remote's DONE is missing
+            if (unconfirmedResumedAt > 0 && map.isEmpty()) {
+                return unconfirmedResumedAt; // journaling resumed already; only the remote's DONE is missing
             }
             passes.incrementAndGet();
             lastAnswerNanos = clock.nanos();
@@ -287,12 +331,12 @@ public final class RemirrorSource implements AutoCloseable {
                 }
                 link.flush();
                 if (inFlight.isEmpty()) {
-                    if (map.isEmpty()) {
+                    if (map.isEmpty() && !continuation.prepareResume()) {
                         map.sync(); // every clear is settled: let it reach the disk
                         inflightMap.sync();
                         OptionalLong resume = tracking.resumeJournaling();
                         if (resume.isPresent()) {
-                            unconfirmedResumeSeq = resume.getAsLong();
+                            unconfirmedResumedAt = resume.getAsLong();
                             return resume.getAsLong();
                         }
                         if (map.isEmpty()) {

@@ -71,8 +71,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     /** Where the replicator is, for status and logs. */
-    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE, PAUSED_BY_OPERATOR,
-        BACKING_OFF, STOPPED }
+    public enum Phase { WAITING_FOR_LINK, CONNECTING, REMIRRORING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE,
+        PAUSED_BY_OPERATOR, BACKING_OFF, STOPPED }
 
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     private static final int FLUSH_EVERY = 64;
@@ -91,6 +91,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final SendSchedule schedule;
     /** Record data is read into these and sent from them without a copy. */
     private final RecordBuffers recordBuffers = new RecordBuffers(ByteBufAllocator.DEFAULT);
+    private volatile RemirrorPhase remirror;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -198,6 +199,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
             }
             backoff = settings.reconnectBackoffMs();
             try {
+                remirrorIfNeeded(s);
                 stream(s);
             } catch (IOException e) {
                 s.end("journal: " + e.getMessage());
@@ -209,6 +211,43 @@ public final class Replicator implements LinkListener, AutoCloseable {
             sleep(settings.reconnectBackoffMs());
         }
         phase = Phase.STOPPED;
+    }
+
+    /** Set by the daemon when the pipeline has a dirty map: remirror before streaming when needed. */
+    public void setRemirror(RemirrorPhase remirror) {
+        this.remirror = remirror;
+    }
+
+    /** Remirror progress, or null when this replicator does no remirror. */
+    public RemirrorSource.Progress remirrorProgress() {
+        RemirrorPhase r = remirror;
+        return r == null ? null : r.source().progress();
+    }
+
+    /** A remirror first, if the remote needs one (SPEC F8); the stream then continues after it. */
+    private void remirrorIfNeeded(ReplicationSession s) throws IOException {
+        RemirrorPhase r = remirror;
+        if (r == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (!linkUp || closed) {
+                return; // stream() ends the session
+            }
+            session = s; // so a link going down ends the remirror too
+        } finally {
+            lock.unlock();
+        }
+        try {
+            r.runIfNeeded(s, () -> {
+                phase = Phase.REMIRRORING;
+                log.info("remirror before streaming (session {})", Long.toHexString(s.id));
+            }).ifPresent(applied -> s.remoteAppliedAtStart = applied);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during remirror");
+        }
     }
 
     private void reportError(String message) {
@@ -261,6 +300,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 window = Math.min(window, ok.reorderWindowBytes());
             }
             ReplicationSession s = new ReplicationSession(id, channels, applied, Math.max(window, 1));
+            s.remoteSyncState = handlers.get(0).handshake.get().syncState();
             events.session = s;
             for (int i = 0; i < n; i++) {
                 MirrorConnection conn = MirrorConnection.of(channels.get(i));
@@ -650,6 +690,17 @@ public final class Replicator implements LinkListener, AutoCloseable {
             signal();
         }
 
+        @Override
+        public void onRemirror(org.blockmirror.protocol.Message answer) {
+            ReplicationSession s = session;
+            RemirrorLink link = s == null ? null : s.remirrorLink;
+            if (link != null) {
+                link.deliver(answer);
+            } else if (s != null) {
+                s.end("remirror answer " + answer.frameType() + " without a remirror");
+            }
+        }
+
         private void signal() {
             lock.lock();
             try {
@@ -729,5 +780,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
             lock.unlock();
         }
         thread.join(10_000);
+        RemirrorPhase r = remirror;
+        if (r != null) {
+            try {
+                r.source().close(); // the replicator thread, its only user, has stopped
+            } catch (IOException e) {
+                log.warn("closing the remirror's in-flight map: {}", e.toString());
+            }
+        }
     }
 }

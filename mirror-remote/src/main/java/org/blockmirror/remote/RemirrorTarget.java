@@ -204,8 +204,9 @@ final class RemirrorTarget implements AutoCloseable {
         }
     }
 
-    private void begin(RemirrorBegin b, Channel ch) {
+    private void begin(RemirrorBegin b, Channel ch) throws InterruptedException {
         syncAndAcknowledge();
+        applier.quiesce(); // journal writes of an earlier session must not land over remirror data
         remirrorChannel = ch;
         active = true;
         kind = b.kind();
