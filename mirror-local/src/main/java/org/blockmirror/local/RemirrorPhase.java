@@ -44,12 +44,14 @@ final class RemirrorPhase {
     /**
      * Runs a remirror on connection 0 of {@code s} if the remote needs one.
      *
+     * @param held     true while the operator has stopped sending: the remirror waits (session open)
      * @param starting called when a remirror starts (the replicator shows phase REMIRRORING)
      * @return the remote's applied seq after the remirror (the stream continues after it), or
      *     empty if no remirror was needed
      * @throws IOException if the remirror failed; its chunks are marked dirty again
      */
-    OptionalLong runIfNeeded(ReplicationSession s, Runnable starting) throws IOException, InterruptedException {
+    OptionalLong runIfNeeded(ReplicationSession s, java.util.function.BooleanSupplier held, Runnable starting)
+            throws IOException, InterruptedException {
         if (!pipeline.hasDirtyMap()) {
             return OptionalLong.empty();
         }
@@ -72,6 +74,9 @@ final class RemirrorPhase {
             pipeline.startFullSync();
         }
         waitOutRefusals(s);
+        while (held.getAsBoolean() && s.isOpen()) {
+            Thread.sleep(100); // stop-send holds the remirror too
+        }
         starting.run();
         RemirrorLink link = new RemirrorLink(s.channels.get(0), s::isOpen);
         s.remirrorLink = link;
@@ -97,6 +102,7 @@ final class RemirrorPhase {
                 }
             });
             refusedInARow = 0;
+            s.remoteSyncState = r.remoteState();
             return OptionalLong.of(r.resumeSeq() - 1);
         } catch (IOException e) {
             if (e.getMessage() != null && e.getMessage().contains("HOOK_FAILED")) {

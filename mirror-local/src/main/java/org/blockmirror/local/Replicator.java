@@ -200,7 +200,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
             backoff = settings.reconnectBackoffMs();
             try {
                 remirrorIfNeeded(s);
-                stream(s);
+                while (stream(s)) { // bitmap mode began while streaming: remirror on this session, then go on
+                    s.remoteAppliedAtStart = ackedSeq();
+                    remirrorIfNeeded(s);
+                }
             } catch (IOException e) {
                 s.end("journal: " + e.getMessage());
                 reportError("replication stopped: " + e.getMessage());
@@ -241,6 +244,11 @@ public final class Replicator implements LinkListener, AutoCloseable {
         }
         try {
             r.runIfNeeded(s, () -> {
+                if (sendingStopped && phase != Phase.PAUSED_BY_OPERATOR) {
+                    phase = Phase.PAUSED_BY_OPERATOR;
+                }
+                return sendingStopped && !closed;
+            }, () -> {
                 phase = Phase.REMIRRORING;
                 log.info("remirror before streaming (session {})", Long.toHexString(s.id));
             }).ifPresent(applied -> s.remoteAppliedAtStart = applied);
@@ -353,8 +361,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 });
     }
 
-    /** Sends journal records from the remote's applied sequence onwards until the session ends. */
-    private void stream(ReplicationSession s) throws IOException {
+    /**
+     * Sends journal records from the remote's applied sequence onwards until the session ends.
+     *
+     * @return true if it stopped because the dirty map has marks and everything sent is
+     *     acknowledged: the caller runs a remirror and streams again
+     */
+    private boolean stream(ReplicationSession s) throws IOException {
         long from = s.remoteAppliedAtStart + 1;
         long tail = journal.tailSeq();
         long next = journal.nextSeq();
@@ -372,7 +385,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         try {
             if (!linkUp || closed) {
                 s.end(closed ? "shutting down" : "link went down during the handshake");
-                return;
+                return false;
             }
             session = s;
             inflight.clear();
@@ -381,7 +394,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        sessionsOpened.incrementAndGet();
+        if (!s.streamed) {
+            s.streamed = true;
+            sessionsOpened.incrementAndGet();
+        }
         lastError = null;
         onAcked(s.remoteAppliedAtStart);
         long backlog = journal.durableSeq() - s.remoteAppliedAtStart;
@@ -413,6 +429,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
                     phase = Phase.STREAMING;
                     log.info("caught up: remote has applied seq {}", ackedSeq());
                 }
+                if (remirrorWanted(s)) {
+                    return true;
+                }
                 awaitDurable(reader.nextSeq());
                 continue;
             }
@@ -435,6 +454,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 unflushed = 0;
             }
         }
+        return false;
+    }
+
+    /** The dirty map has marks (bitmap mode, a flush) and the remote has everything sent: time to remirror. */
+    private boolean remirrorWanted(ReplicationSession s) {
+        return remirror != null && !sendingStopped && pipeline.hasDirtyMap() && !pipeline.dirtyMap().isEmpty()
+                && waitCaughtUp(s);
     }
 
     private void sendRecord(ReplicationSession s, Channel ch, JournalRecord rec) {
