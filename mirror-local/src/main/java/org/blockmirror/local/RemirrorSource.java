@@ -72,7 +72,7 @@ public final class RemirrorSource implements AutoCloseable {
     public record Settings(int rangesPerFrame, long maxBytesInFlight, long answerTimeoutMs, int maxDataBytes) {
 
         public static Settings defaults() {
-            return new Settings(256, 32L << 20, 300_000, 4 << 20);
+            return new Settings(64, 32L << 20, 300_000, 4 << 20);
         }
     }
 
@@ -124,6 +124,8 @@ public final class RemirrorSource implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RemirrorSource.class);
     private static final long POLL_MS = 100;
+    /** Frames' worth of chunks recorded in flight with one fdatasync. */
+    private static final int RESERVE_FRAMES = 8;
 
     private final DirtyTracking tracking;
     private final Volume volume;
@@ -278,6 +280,8 @@ public final class RemirrorSource implements AutoCloseable {
         private final DirtyMap map;
         private final Continuation continuation;
         private final Map<Long, Chunk> inFlight = new LinkedHashMap<>();
+        /** Chunks recorded in the in-flight map and not settled yet (a superset of {@link #inFlight}). */
+        private final java.util.Set<Long> reserved = new java.util.HashSet<>();
         private final Map<Long, List<Chunk>> rangeRequests = new HashMap<>();
         private final Map<Long, Chunk> blockRequests = new HashMap<>();
         private final Map<Long, Chunk> dataRequests = new HashMap<>();
@@ -326,9 +330,7 @@ public final class RemirrorSource implements AutoCloseable {
             lastAnswerNanos = clock.nanos();
             while (true) {
                 checkOpen();
-                if (inFlight.isEmpty() || heldBytes < settings.maxBytesInFlight() / 2) {
-                    startMore();
-                }
+                startMore(); // while the remote computes, this side reads the next chunks
                 link.flush();
                 if (inFlight.isEmpty()) {
                     if (map.isEmpty() && !continuation.prepareResume()) {
@@ -361,8 +363,10 @@ public final class RemirrorSource implements AutoCloseable {
 
         // ---- starting chunks ----
 
+        /** Starts whole frames' worth of chunks while there is room for one (small frames cost overhead). */
         private void startMore() throws IOException, InterruptedException {
-            while (heldBytes < settings.maxBytesInFlight()) {
+            long frameBytes = (long) settings.rangesPerFrame() * map.blocksPerChunk() * blockSize;
+            while (inFlight.isEmpty() || heldBytes + frameBytes <= Math.max(settings.maxBytesInFlight(), frameBytes)) {
                 List<Long> batch = nextBatch();
                 if (batch.isEmpty()) {
                     return;
@@ -399,7 +403,7 @@ public final class RemirrorSource implements AutoCloseable {
 
         private void start(List<Long> batch) throws IOException, InterruptedException {
             long[] chunks = batch.stream().mapToLong(Long::longValue).toArray();
-            inflightMap.markChunks(chunks); // durable before any clear can be
+            reserve(chunks); // durable before any clear can be
             for (long c : chunks) {
                 map.clear(c);
             }
@@ -415,7 +419,9 @@ public final class RemirrorSource implements AutoCloseable {
                 }
                 long firstLba = map.chunkFirstBlock(chunks[i]);
                 long lastEnd = map.chunkFirstBlock(chunks[j - 1]) + map.chunkBlocks(chunks[j - 1]);
-                ByteBuffer run = ByteBuffer.allocate((int) ((lastEnd - firstLba) * blockSize));
+                // direct: read without a bounce buffer, CRC32C on it is fast from the first call,
+                // and Netty sends it without another copy
+                ByteBuffer run = ByteBuffer.allocateDirect((int) ((lastEnd - firstLba) * blockSize));
                 volume.read(firstLba * blockSize, run);
                 for (int k = i; k < j; k++) {
                     long c = chunks[k];
@@ -518,9 +524,38 @@ public final class RemirrorSource implements AutoCloseable {
             }
         }
 
+        /**
+         * Records chunks as in flight in the in-flight map, durably. One fdatasync covers several
+         * frames: the dirty chunks that follow are recorded with these (they stay dirty in the
+         * map until started, so a crash only makes the next run compare them, which it would).
+         */
+        private void reserve(long[] chunks) throws IOException {
+            boolean all = true;
+            for (long c : chunks) {
+                all &= reserved.contains(c);
+            }
+            if (all) {
+                return;
+            }
+            List<Long> ahead = new ArrayList<>();
+            for (long c : chunks) {
+                ahead.add(c);
+            }
+            int limit = RESERVE_FRAMES * settings.rangesPerFrame();
+            for (long c = map.nextDirtyChunk(chunks[chunks.length - 1] + 1); c >= 0 && ahead.size() < limit;
+                 c = map.nextDirtyChunk(c + 1)) {
+                if (!inFlight.containsKey(c) && !reserved.contains(c)) {
+                    ahead.add(c);
+                }
+            }
+            inflightMap.markChunks(ahead.stream().mapToLong(Long::longValue).toArray());
+            reserved.addAll(ahead);
+        }
+
         /** The remote has chunk {@code c} (equal, or every block sent is durable there). */
         private void settled(Chunk c) {
             inFlight.remove(c.index);
+            reserved.remove(c.index);
             inflightMap.clear(c.index);
             heldBytes -= c.data.capacity();
             chunksDone.incrementAndGet();

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One thread handles the frames of the exchange in the order they arrived, so a checksum
  * asked after a write sees that write, and the answers of one connection keep their order
- * except that data is acknowledged in groups: consecutive REMIRROR_DATA frames are written, then
- * one fdatasync, then all are acknowledged (group commit, as the applier does).
+ * except that data is acknowledged in groups: REMIRROR_DATA frames are written as they come, and
+ * one fdatasync (when the queue is empty or 8 MiB are unsynced) acknowledges all of them (group
+ * commit, as the applier does). BEGIN and DONE sync first.
  *
  * <p>Before the first block is written to a consistent copy the {@code remirror.pre-hook} runs;
  * if it fails the remirror is refused ({@code HOOK_FAILED}) and nothing is written. Then the
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
 final class RemirrorTarget implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RemirrorTarget.class);
-    private static final long GROUP_BYTES = 32L << 20;
+    private static final long GROUP_BYTES = 8L << 20;
     private static final int READ_BUFFER = 1 << 20;
 
     private record Job(Message message, Channel channel) {
@@ -170,9 +171,8 @@ final class RemirrorTarget implements AutoCloseable {
                 log.error("remirror: unexpected error handling {}", job.message().frameType(), e);
                 job.channel().close();
             }
-            Job next = queue.peek();
-            if (!unsynced.isEmpty() && (next == null || !(next.message() instanceof RemirrorData)
-                    || unsyncedBytes >= GROUP_BYTES)) {
+            // checksum reads see unsynced writes (page cache): only idleness or the group size forces a sync
+            if (!unsynced.isEmpty() && (queue.isEmpty() || unsyncedBytes >= GROUP_BYTES)) {
                 syncAndAcknowledge();
             }
         }
