@@ -250,4 +250,21 @@ class RemirrorEngineTest {
         assertTrue(h.source().progress().passes() >= 1);
         assertEquals(RemoteSyncState.CONSISTENT, result.remoteState());
     }
+
+    @Test
+    void chunksOfMoreThan65536BlocksAreComparedInSeveralBlockSumFrames() throws Exception {
+        int bs = 512;
+        long bytes = 64L << 20; // one chunk of 131072 blocks
+        h = RemirrorHarness.start(dir, bytes, bs, 131072, "", 1);
+        long[] lbas = {5, 65535, 65536, 131071};
+        try (FileChannel ch = FileChannel.open(h.localVolumePath(), StandardOpenOption.WRITE)) {
+            for (long lba : lbas) {
+                ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), lba * bs);
+            }
+        }
+        h.map().markAll();
+        RemirrorSource.Result r = h.remirror();
+        assertEquals(lbas.length, r.blocksSent());
+        assertVolumesEqual();
+    }
 }

@@ -169,8 +169,11 @@ public final class LocalDaemon implements AutoCloseable {
                     group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),
                             config.sendBlackout(), clock, timeOfDay));
             replicator.setSendingStopped(queueState.sendStopped());
-            RemirrorSource remirrorSource = new RemirrorSource(pipeline, volume, alerts, clock,
-                    RemirrorSource.Settings.defaults());
+            RemirrorSource.Settings remirrorSettings = RemirrorSource.Settings.defaults();
+            remirrorSettings = new RemirrorSource.Settings(remirrorSettings.rangesPerFrame(),
+                    remirrorSettings.maxBytesInFlight(), remirrorSettings.answerTimeoutMs(),
+                    Math.min(remirrorSettings.maxDataBytes(), config.maxRecordBytes())); // fits the remote's frames
+            RemirrorSource remirrorSource = new RemirrorSource(pipeline, volume, alerts, clock, remirrorSettings);
             opened.add(remirrorSource);
             replicator.setRemirror(new RemirrorPhase(journal, pipeline, remirrorSource));
             replicator.start();

@@ -264,6 +264,8 @@ public final class RemirrorSource implements AutoCloseable {
         final ByteBuffer data;
         final int[] crcs;
         int acksPending;
+        /** BLOCK_SUMS sent for it and not answered yet. */
+        int answersPending;
 
         Chunk(long index, long lba, int blocks, ByteBuffer data, int[] crcs) {
             this.index = index;
@@ -272,6 +274,10 @@ public final class RemirrorSource implements AutoCloseable {
             this.data = data;
             this.crcs = crcs;
         }
+    }
+
+    /** Blocks {@code [first, first + blocks)} of a chunk, asked about in one BLOCK_SUMS. */
+    private record Piece(Chunk chunk, int first, int blocks) {
     }
 
     /** The state of one run: what is in flight and under which tags. */
@@ -283,7 +289,7 @@ public final class RemirrorSource implements AutoCloseable {
         /** Chunks recorded in the in-flight map and not settled yet (a superset of {@link #inFlight}). */
         private final java.util.Set<Long> reserved = new java.util.HashSet<>();
         private final Map<Long, List<Chunk>> rangeRequests = new HashMap<>();
-        private final Map<Long, Chunk> blockRequests = new HashMap<>();
+        private final Map<Long, Piece> blockRequests = new HashMap<>();
         private final Map<Long, Chunk> dataRequests = new HashMap<>();
         private long heldBytes;
         private long nextTag = 1;
@@ -471,28 +477,36 @@ public final class RemirrorSource implements AutoCloseable {
                     continue;
                 }
                 chunksDiffering.incrementAndGet();
-                long tag = nextTag++;
-                blockRequests.put(tag, c);
-                link.awaitWritable();
-                link.send(new BlockSums(tag, c.lba, c.crcs));
-                checksumBytesSent.addAndGet(FrameHeader.LENGTH + 20 + 4L * c.blocks);
+                // one BLOCK_SUMS per 65536 blocks (only tiny blocks in huge chunks need more than one)
+                for (int first = 0; first < c.blocks; first += RangeSums.MAX_RANGES) {
+                    int n = Math.min(RangeSums.MAX_RANGES, c.blocks - first);
+                    long tag = nextTag++;
+                    blockRequests.put(tag, new Piece(c, first, n));
+                    c.answersPending++;
+                    link.awaitWritable();
+                    link.send(new BlockSums(tag, c.lba + first, java.util.Arrays.copyOfRange(c.crcs, first, first + n)));
+                    checksumBytesSent.addAndGet(FrameHeader.LENGTH + 20 + 4L * n);
+                }
             }
         }
 
         private void blockDiff(ChecksumDiff d) throws IOException, InterruptedException {
-            Chunk c = blockRequests.remove(d.tag());
+            Piece piece = blockRequests.remove(d.tag());
             checksumBytesReceived.addAndGet(FrameHeader.LENGTH + 12 + (d.count() + 7) / 8);
-            if (c == null || c.blocks != d.count()) {
+            if (piece == null || piece.blocks() != d.count()) {
                 throw new IOException("remirror: BLOCK_DIFF tag " + d.tag() + " with " + d.count()
                         + " entries answers no BLOCK_SUMS sent");
             }
+            Chunk c = piece.chunk();
+            c.answersPending--;
             int maxBlocks = Math.max(1, settings.maxDataBytes() / blockSize);
-            for (int b = d.differing().nextSetBit(0); b >= 0; ) {
-                int end = b + 1; // a run of consecutive differing blocks goes as one frame
-                while (end < c.blocks && d.differs(end) && end - b < maxBlocks) {
+            for (int i = d.differing().nextSetBit(0); i >= 0; ) {
+                int end = i + 1; // a run of consecutive differing blocks goes as one frame
+                while (end < piece.blocks() && d.differs(end) && end - i < maxBlocks) {
                     end++;
                 }
-                int n = end - b;
+                int n = end - i;
+                int b = piece.first() + i;
                 ByteBuffer slice = c.data.slice(b * blockSize, n * blockSize);
                 CRC32C crc = new CRC32C();
                 crc.update(slice.duplicate());
@@ -503,10 +517,10 @@ public final class RemirrorSource implements AutoCloseable {
                 link.send(new RemirrorData(tag, c.lba + b, n, (int) crc.getValue(), Unpooled.wrappedBuffer(slice)));
                 blocksSent.addAndGet(n);
                 dataBytesSent.addAndGet((long) n * blockSize);
-                b = d.differing().nextSetBit(end);
+                i = d.differing().nextSetBit(end);
             }
-            if (c.acksPending == 0) {
-                settled(c); // the range sum differed but no block does: nothing to send
+            if (c.acksPending == 0 && c.answersPending == 0) {
+                settled(c); // nothing (more) to send for it: the range sum differed, these blocks do not
             }
         }
 
@@ -519,7 +533,7 @@ public final class RemirrorSource implements AutoCloseable {
                 throw new IOException("the remote refused remirror data for blocks " + c.lba + "+" + c.blocks
                         + " (" + a.status() + "): " + a.message());
             }
-            if (--c.acksPending == 0) {
+            if (--c.acksPending == 0 && c.answersPending == 0) {
                 settled(c);
             }
         }
