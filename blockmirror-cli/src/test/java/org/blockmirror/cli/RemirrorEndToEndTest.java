@@ -102,7 +102,8 @@ class RemirrorEndToEndTest {
         RemoteStatus remote = pair.remote().status();
         assertEquals("CONSISTENT", remote.remirror().syncState());
         assertTrue(remote.remirror().blocksWritten() > 0);
-        assertTrue(remote.alerts().stream().noneMatch(a -> a.kind().name().equals("REMOTE_INCONSISTENT")));
+        await("REMOTE_INCONSISTENT is cleared (polled every 200 ms)", 5_000, () -> pair.remote().status().alerts()
+                .stream().noneMatch(a -> a.kind().name().equals("REMOTE_INCONSISTENT")));
     }
 
     @Test

@@ -37,6 +37,11 @@ final class RemirrorPhase {
         this.source = source;
     }
 
+    /** The link schedule as the replicator applies it. */
+    interface Pacer {
+        void pace(long dataBytes, Runnable beforeWaiting) throws InterruptedException;
+    }
+
     RemirrorSource source() {
         return source;
     }
@@ -46,12 +51,13 @@ final class RemirrorPhase {
      *
      * @param held     true while the operator has stopped sending: the remirror waits (session open)
      * @param starting called when a remirror starts (the replicator shows phase REMIRRORING)
+     * @param pacer    the replicator's send schedule (blackouts, rate limit)
      * @return the remote's applied seq after the remirror (the stream continues after it), or
      *     empty if no remirror was needed
      * @throws IOException if the remirror failed; its chunks are marked dirty again
      */
-    OptionalLong runIfNeeded(ReplicationSession s, java.util.function.BooleanSupplier held, Runnable starting)
-            throws IOException, InterruptedException {
+    OptionalLong runIfNeeded(ReplicationSession s, java.util.function.BooleanSupplier held, Runnable starting,
+                             Pacer pacer) throws IOException, InterruptedException {
         if (!pipeline.hasDirtyMap()) {
             return OptionalLong.empty();
         }
@@ -63,15 +69,17 @@ final class RemirrorPhase {
             return OptionalLong.empty();
         }
         RemirrorKind kind = RemirrorKind.RESYNC;
+        // Every chunk marked, host writes still journaled (no bitmap mode): the stream replays the
+        // journal from its tail after the remirror, on top of chunk data at least as new.
         if (state == RemoteSyncState.NEVER_SYNCED) {
             log.info("the remote was never synced: initial sync, comparing every chunk by checksum");
-            pipeline.startFullSync();
+            map.markAll();
             kind = RemirrorKind.INITIAL_SYNC;
         } else if (behind && map.isEmpty()) {
             log.warn("the remote has applied only up to seq {} but the journal starts at seq {} and the dirty map is"
                     + " empty: the records between are lost (was the journal replaced?); comparing every chunk",
                     applied, journal.tailSeq());
-            pipeline.startFullSync();
+            map.markAll();
         }
         waitOutRefusals(s);
         while (held.getAsBoolean() && s.isOpen()) {
@@ -82,7 +90,12 @@ final class RemirrorPhase {
         s.remirrorLink = link;
         pipeline.remirrorRunning(true);
         try {
-            RemirrorSource.Result r = source.run(link, kind, new RemirrorSource.Continuation() {
+            RemirrorSource.Result r = source.run(link, kind, new RemirrorSource.Session() {
+                @Override
+                public void pace(long dataBytes, Runnable beforeWaiting) throws InterruptedException {
+                    pacer.pace(dataBytes, beforeWaiting);
+                }
+
                 @Override
                 public boolean prepareResume() throws IOException {
                     // Records older than the bitmap-mode marks that the remote lacks would, replayed

@@ -83,14 +83,23 @@ public final class RemirrorSource implements AutoCloseable {
     }
 
     /**
-     * How the journal stream continues after a remirror; the replicator's knows the journal and
-     * the remote's applied seq, the default suits a volume without a journal.
+     * What the replication session around a remirror provides: the link schedule, and where the
+     * journal stream continues afterwards. The replicator's knows the journal and the remote's
+     * applied seq; the default suits a volume without a journal or schedule.
      */
-    public interface Continuation {
+    public interface Session {
 
-        /** No journal: the stream continues at the seq journaling resumed at. */
-        Continuation NONE = new Continuation() {
+        /** No schedule, no journal: the stream continues at the seq journaling resumed at. */
+        Session NONE = new Session() {
         };
+
+        /**
+         * Waits until the link schedule (send blackout windows, rate limit) lets
+         * {@code dataBytes} of block data go now; 0 for a checksum frame, which only a blackout
+         * holds back. Calls {@code beforeWaiting} (which sends what is written) before it waits.
+         */
+        default void pace(long dataBytes, Runnable beforeWaiting) throws InterruptedException {
+        }
 
         /**
          * The map is empty and everything sent is settled, journaling is about to resume: journal
@@ -181,11 +190,11 @@ public final class RemirrorSource implements AutoCloseable {
      *     disk fails; every chunk not settled is marked dirty again
      */
     public Result run(RemirrorLink link, RemirrorKind kind) throws IOException, InterruptedException {
-        return run(link, kind, Continuation.NONE);
+        return run(link, kind, Session.NONE);
     }
 
-    /** As {@link #run(RemirrorLink, RemirrorKind)}, continuing the journal stream as {@code continuation} says. */
-    public Result run(RemirrorLink link, RemirrorKind kind, Continuation continuation)
+    /** As {@link #run(RemirrorLink, RemirrorKind)}, sending as {@code session}'s schedule allows and continuing its journal stream. */
+    public Result run(RemirrorLink link, RemirrorKind kind, Session session)
             throws IOException, InterruptedException {
         DirtyMap map = tracking.dirtyMap();
         foldInFlight(map);
@@ -197,7 +206,7 @@ public final class RemirrorSource implements AutoCloseable {
             a.set(0);
         }
         active = true;
-        Exchange x = new Exchange(link, map, continuation);
+        Exchange x = new Exchange(link, map, session);
         try {
             link.send(new RemirrorBegin(kind, chunksTotal, map.dirtyBlocks() * blockSize));
             link.flush();
@@ -205,7 +214,7 @@ public final class RemirrorSource implements AutoCloseable {
             alerts.raise(AlertKind.REMIRROR_STARTED, kind + ": comparing " + chunksTotal + " chunks ("
                     + map.dirtyBlocks() * blockSize + " bytes) with the remote, which is " + ready.syncState());
             long resumedAt = x.settleEverything();
-            long resumeSeq = continuation.streamFrom(resumedAt);
+            long resumeSeq = session.streamFrom(resumedAt);
             link.send(new RemirrorDone(resumeSeq, resumedAt - 1));
             link.flush();
             RemirrorDoneAck done = x.await(RemirrorDoneAck.class);
@@ -284,7 +293,7 @@ public final class RemirrorSource implements AutoCloseable {
     private final class Exchange {
         private final RemirrorLink link;
         private final DirtyMap map;
-        private final Continuation continuation;
+        private final Session session;
         private final Map<Long, Chunk> inFlight = new LinkedHashMap<>();
         /** Chunks recorded in the in-flight map and not settled yet (a superset of {@link #inFlight}). */
         private final java.util.Set<Long> reserved = new java.util.HashSet<>();
@@ -296,10 +305,10 @@ public final class RemirrorSource implements AutoCloseable {
         private long scanFrom;
         private long lastAnswerNanos;
 
-        Exchange(RemirrorLink link, DirtyMap map, Continuation continuation) {
+        Exchange(RemirrorLink link, DirtyMap map, Session session) {
             this.link = link;
             this.map = map;
-            this.continuation = continuation;
+            this.session = session;
         }
 
         <T extends Message> T await(Class<T> type) throws IOException, InterruptedException {
@@ -339,7 +348,7 @@ public final class RemirrorSource implements AutoCloseable {
                 startMore(); // while the remote computes, this side reads the next chunks
                 link.flush();
                 if (inFlight.isEmpty()) {
-                    if (map.isEmpty() && !continuation.prepareResume()) {
+                    if (map.isEmpty() && !session.prepareResume()) {
                         map.sync(); // every clear is settled: let it reach the disk
                         inflightMap.sync();
                         OptionalLong resume = tracking.resumeJournaling();
@@ -444,9 +453,16 @@ public final class RemirrorSource implements AutoCloseable {
             }
             long tag = nextTag++;
             rangeRequests.put(tag, read);
+            pace(0);
             link.awaitWritable();
             link.send(new RangeSums(tag, ranges));
             checksumBytesSent.addAndGet(FrameHeader.LENGTH + 12 + 16L * ranges.size());
+        }
+
+        /** Waits for the schedule; what is written goes out first. Waiting is not the remote's silence. */
+        private void pace(long dataBytes) throws InterruptedException {
+            session.pace(dataBytes, link::flush);
+            lastAnswerNanos = clock.nanos();
         }
 
         // ---- answers ----
@@ -483,6 +499,7 @@ public final class RemirrorSource implements AutoCloseable {
                     long tag = nextTag++;
                     blockRequests.put(tag, new Piece(c, first, n));
                     c.answersPending++;
+                    pace(0);
                     link.awaitWritable();
                     link.send(new BlockSums(tag, c.lba + first, java.util.Arrays.copyOfRange(c.crcs, first, first + n)));
                     checksumBytesSent.addAndGet(FrameHeader.LENGTH + 20 + 4L * n);
@@ -513,6 +530,7 @@ public final class RemirrorSource implements AutoCloseable {
                 long tag = nextTag++;
                 dataRequests.put(tag, c);
                 c.acksPending++;
+                pace((long) n * blockSize);
                 link.awaitWritable();
                 link.send(new RemirrorData(tag, c.lba + b, n, (int) crc.getValue(), Unpooled.wrappedBuffer(slice)));
                 blocksSent.addAndGet(n);

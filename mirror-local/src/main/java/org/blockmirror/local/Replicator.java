@@ -251,11 +251,26 @@ public final class Replicator implements LinkListener, AutoCloseable {
             }, () -> {
                 phase = Phase.REMIRRORING;
                 log.info("remirror before streaming (session {})", Long.toHexString(s.id));
-            }).ifPresent(applied -> s.remoteAppliedAtStart = applied);
+            }, (bytes, beforeWaiting) -> paceRemirror(s, bytes, beforeWaiting))
+                    .ifPresent(applied -> s.remoteAppliedAtStart = applied);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted during remirror");
         }
+    }
+
+    /** The send schedule holds remirror frames as it holds records (SPEC F24); blackout shows as paused. */
+    private void paceRemirror(ReplicationSession s, long bytes, Runnable beforeWaiting) throws InterruptedException {
+        long wait = schedule.permit(bytes);
+        if (wait == 0) {
+            return;
+        }
+        beforeWaiting.run();
+        while (s.isOpen() && !closed && (wait = schedule.permit(bytes)) > 0) {
+            phase = schedule.inBlackout() ? Phase.PAUSED_BY_SCHEDULE : Phase.REMIRRORING;
+            TimeUnit.NANOSECONDS.sleep(Math.min(wait, SendSchedule.BLACKOUT_RECHECK_NANOS));
+        }
+        phase = Phase.REMIRRORING;
     }
 
     private void reportError(String message) {
