@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
 import org.blockmirror.local.LocalStatus;
 import org.blockmirror.protocol.RemoteSyncState;
 import org.blockmirror.remote.RemoteStatus;
+import org.blockmirror.time.SettableClock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,5 +145,29 @@ class RemirrorEndToEndTest {
         pair.local().device().write(lba, WriteWorkload.fill(1, lba, 1, BLOCK)).get(10, TimeUnit.SECONDS);
         assertTrue(pair.local().awaitDrained(10, TimeUnit.SECONDS));
         assertEquals(-1, pair.firstDifference());
+    }
+
+    @Test
+    void aSendBlackoutHoldsTheInitialSyncBackUntilItEnds() throws Exception {
+        pair = LoopbackPair.prepare(dir, options());
+        byte[] content = new byte[1 << 20];
+        new Random(4).nextBytes(content);
+        try (FileChannel local = FileChannel.open(pair.localVolume(), StandardOpenOption.WRITE)) {
+            local.write(ByteBuffer.wrap(content), 3L << 20);
+        }
+        pair.configureLocal("transport.send-blackout = 08:00-18:00");
+        SettableClock timeOfDay = new SettableClock(Instant.parse("2024-06-03T12:00:00Z"), ZoneOffset.UTC);
+        pair.startRemote();
+        pair.startLocal(timeOfDay);
+        await("the remirror waits for the blackout to end", 10_000,
+                () -> pair.local().status().replication().phase().equals("PAUSED_BY_SCHEDULE"));
+        Thread.sleep(300);
+        assertEquals(0, pair.remote().status().remirror().blocksWritten(), "nothing is sent in a blackout");
+        assertEquals(null, pair.remote().status().remirror().kind(), "not even REMIRROR_BEGIN arrived");
+
+        timeOfDay.set(Instant.parse("2024-06-03T18:00:00Z"));
+        awaitStreamingAndConsistent();
+        assertEquals(-1, pair.firstDifference(), "remote volume differs from the local one");
+        assertEquals(256, pair.remote().status().remirror().blocksWritten(), "the 1 MiB that differed");
     }
 }

@@ -208,6 +208,7 @@ public final class RemirrorSource implements AutoCloseable {
         active = true;
         Exchange x = new Exchange(link, map, session);
         try {
+            x.pace(0); // a blackout holds even the first frame back
             link.send(new RemirrorBegin(kind, chunksTotal, map.dirtyBlocks() * blockSize));
             link.flush();
             RemirrorReady ready = x.await(RemirrorReady.class);
