@@ -72,7 +72,9 @@ public record LocalConfig(
         } catch (IllegalArgumentException e) {
             r.check(false, "transport.send-blackout", e.getMessage());
         }
-        Path dirtyMap = r.path("dirty-map.path", Path.of(journal + ".dirtymap"));
+        // next to a journal file; a journal on a device has no "next to" (no file may go in /dev)
+        Path dirtyMap = r.path("dirty-map.path", journal != null && journal.startsWith("/dev")
+                ? common.stateDir().resolve("dirty-map") : Path.of(journal + ".dirtymap"));
         int chunkBytes = (int) r.size("dirty-map.chunk-bytes", DEFAULT_CHUNK_BYTES, 512, 64L << 20);
         r.check(chunkBytes % common.blockSize() == 0, "dirty-map.chunk-bytes",
                 "must be a multiple of volume.block-size (" + common.blockSize() + ")");

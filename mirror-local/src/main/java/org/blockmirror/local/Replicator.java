@@ -457,7 +457,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
             if (!awaitWritable(s, ch)) {
                 break;
             }
-            if (!awaitOperator(s)) {
+            if (!awaitOperator(s, replaying ? Phase.REPLAYING : Phase.STREAMING)) {
                 break;
             }
             if (!awaitSchedule(s, rec.data().remaining())) {
@@ -581,15 +581,14 @@ public final class Replicator implements LinkListener, AutoCloseable {
      * Holds the next record back while the operator has stopped sending: like a blackout, the
      * session stays open and the journal absorbs the writes.
      */
-    private boolean awaitOperator(ReplicationSession s) {
+    private boolean awaitOperator(ReplicationSession s, Phase resumeAs) {
         if (!sendingStopped) {
             if (phase == Phase.PAUSED_BY_OPERATOR) {
-                phase = Phase.STREAMING;
+                phase = resumeAs;
             }
             return s.isOpen();
         }
         s.channels.forEach(Channel::flush); // what is already written goes out now
-        Phase before = phase == Phase.PAUSED_BY_OPERATOR ? Phase.STREAMING : phase;
         phase = Phase.PAUSED_BY_OPERATOR;
         lock.lock();
         try {
@@ -602,7 +601,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
             return false;
         } finally {
             lock.unlock();
-            phase = before;
+            phase = resumeAs;
         }
     }
 

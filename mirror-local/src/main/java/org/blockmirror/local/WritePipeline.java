@@ -355,16 +355,15 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             return;
         }
         // what was appended before the step must be durable and on its way to the volume first
-        handOff(appended);
+        handOverSoFar(appended);
         op.onJournalStage.run();
     }
 
     /**
-     * Makes {@code appended} durable in the journal and passes it to the volume stage.
-     *
-     * @return false if the journal failed (the ops failed with it)
+     * Makes the appended ops durable in the journal (one sync) and passes them to the volume
+     * stage. Returns false if interrupted.
      */
-    private boolean handOff(List<HostOp> appended) {
+    private boolean handOver(List<HostOp> appended) {
         if (appended.isEmpty()) {
             return true;
         }
@@ -372,16 +371,21 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             journal.sync();
         } catch (IOException e) {
             failFatally("journal " + e.getMessage(), e, appended);
-            appended.clear();
-            return false;
+            return true;
         }
         try {
-            toVolume.put(new ArrayList<>(appended));
+            toVolume.put(appended);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
-        appended.clear();
         return true;
+    }
+
+    /** {@link #handOver} of what this batch appended so far, which then starts over empty. */
+    private void handOverSoFar(List<HostOp> appended) {
+        handOver(new ArrayList<>(appended));
+        appended.clear();
     }
 
     /** Bitmap mode: the op's chunks are marked durably before it goes to the volume. */
@@ -399,14 +403,14 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     /**
      * Host writes go to the map from now on: waits until the local volume holds every journaled
      * record durably, then switches (which persists that seq, so the start-up redo will not
-     * replay those records over newer bitmap-mode writes). Journal stage, after {@link #handOff}.
+     * replay those records over newer bitmap-mode writes). Journal stage, after {@link #handOverSoFar}.
      */
     private void enterBitmap(String why) throws IOException {
         if (bitmap.active()) {
             return;
         }
         long last = journal.nextSeq() - 1;
-        awaitVolumeDurable(last);
+        awaitVolumeThrough(last);
         bitmap.enter(last, why);
     }
 
@@ -417,9 +421,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
      * @return false if the switch failed (the unit stopped accepting writes)
      */
     private boolean collapseIntoMap(List<HostOp> appended, JournalFullException full) {
-        if (!handOff(appended)) {
-            return false;
-        }
+        handOverSoFar(appended);
         try {
             long head = journal.nextSeq() - 1;
             enterBitmap("the journal is full (" + full.getMessage() + ")");
@@ -441,7 +443,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         if (bitmap == null) {
             throw new IllegalStateException("this write pipeline has no dirty map");
         }
-        awaitVolumeDurable(throughSeq);
+        awaitVolumeThrough(throughSeq);
         JournalToMap.Result result = JournalToMap.mark(journal, bitmap.map(), throughSeq);
         journal.release(throughSeq);
         remoteLock.lock();
@@ -458,7 +460,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     }
 
     /** Waits until the volume stage has flushed every record through {@code seq}. */
-    private void awaitVolumeDurable(long seq) throws IOException {
+    private void awaitVolumeThrough(long seq) throws IOException {
         remoteLock.lock();
         try {
             while (volumeDurableSeq < seq) {

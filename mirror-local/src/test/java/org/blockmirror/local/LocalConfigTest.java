@@ -62,6 +62,10 @@ class LocalConfigTest {
         assertEquals(java.nio.file.Path.of("/tmp/j.dirtymap"), c.dirtyMapPath());
         assertEquals(64 << 10, c.dirtyMapChunkBytes());
         assertEquals(0, c.journalFullTimeoutMs(), "a full journal collapses at once: the host never waits");
+        LocalConfig onDevice = LocalConfig.parse(ConfigFile.parse("l.conf", BASE.replace("/tmp/j", "/dev/sdb")
+                + "state.dir = /var/lib/bm\n"));
+        assertEquals(java.nio.file.Path.of("/var/lib/bm/dirty-map"), onDevice.dirtyMapPath(),
+                "a journal on a device: the map goes to state.dir");
         LocalConfig set = parse("dirty-map.path = /var/lib/bm/map\ndirty-map.chunk-bytes = 1M\n");
         assertEquals(java.nio.file.Path.of("/var/lib/bm/map"), set.dirtyMapPath());
         assertEquals(1 << 20, set.dirtyMapChunkBytes());
