@@ -41,6 +41,7 @@ import picocli.CommandLine.Option;
  * The method is written down in docs/performance.md.
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
+        subcommands = RemirrorBenchmarkCommand.class,
         description = {
                 "Measure, in one run on file volumes: raw sequential write throughput of a volume file, "
                         + "host-visible async throughput through the local unit with the remote on loopback, "

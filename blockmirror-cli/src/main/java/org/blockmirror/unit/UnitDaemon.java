@@ -506,7 +506,7 @@ public final class UnitDaemon implements AutoCloseable {
     }
 
     private Hello hello() {
-        return new Hello(1, unitId, config.volumeId(), volumeBytes, config.common().blockSize(), 0, random.nextLong(),
+        return new Hello(org.blockmirror.protocol.FrameHeader.VERSION, unitId, config.volumeId(), volumeBytes, config.common().blockSize(), 0, random.nextLong(),
                 0, 1, AckMode.ASYNC);
     }
 

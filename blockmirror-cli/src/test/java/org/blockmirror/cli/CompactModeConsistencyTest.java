@@ -67,7 +67,10 @@ class CompactModeConsistencyTest {
                 "journal.full-timeout-ms = 2000", "transport.rate-limit = 1M");
         pair.startRemote();
         pair.startLocal();
-        await("replication is streaming", 10_000, () -> pair.local().status().replication().connectionsUp() == 3);
+        // a new pair first runs its initial sync (the remote is inconsistent meanwhile)
+        await("replication is streaming", 30_000, () -> pair.local().status().replication().connectionsUp() == 3
+                && pair.local().status().replication().phase().equals("STREAMING")
+                && pair.remote().syncState() == org.blockmirror.protocol.RemoteSyncState.CONSISTENT);
 
         for (int round = 0; round < 2; round++) {
             writes(80);                                   // link up: normal mode

@@ -232,7 +232,9 @@ class ConfigCliTest {
         try (LoopbackPair pair = LoopbackPair.start(dir.resolve("pair"), LoopbackPair.Options.defaults()
                 .withVolumeBytes(4L << 20).withJournalBytes(64L << 20).withConnections(2)
                 .withHeartbeat(100, 1000, 500))) {
-            await("replication is up", 10_000, () -> pair.local().status().replication().connectionsUp() == 2);
+            // (and the initial sync of the new pair is done)
+            await("replication is up", 10_000, () -> pair.local().status().replication().connectionsUp() == 2
+                    && pair.local().status().replication().phase().equals("STREAMING"));
             pair.local().device().write(0, WriteWorkload.fill(1, 0, 4, 4096)).get();
             assertTrue(pair.local().awaitDrained(10, java.util.concurrent.TimeUnit.SECONDS));
 

@@ -128,20 +128,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     magic, FrameHeader.MAGIC));
         }
 
-        if (available < FrameHeader.VERSION_OFFSET + 1) {
+        if (available < FrameHeader.TYPE_OFFSET + 1) {
             return null;
         }
         int version = in.getUnsignedByte(start + FrameHeader.VERSION_OFFSET);
-        if (version != FrameHeader.VERSION) {
+        boolean frozenReject = version == FrameHeader.HELLO_REJECT_VERSION
+                && in.getUnsignedByte(start + FrameHeader.TYPE_OFFSET) == FrameType.HELLO_REJECT.code();
+        if (version != FrameHeader.VERSION && !frozenReject) {
             // On the first frame this is a peer of another version, which deserves a HELLO_REJECT;
             // later it is plain corruption.
             throw new ProtocolException("unsupported protocol version " + version + ", this peer speaks "
                     + FrameHeader.VERSION, decodedAFrame ? null : RejectReason.VERSION_MISMATCH);
         }
 
-        if (available < FrameHeader.TYPE_OFFSET + 1) {
-            return null;
-        }
         int typeCode = in.getUnsignedByte(start + FrameHeader.TYPE_OFFSET);
         FrameType type = FrameType.fromCode(typeCode);
         if (type == null) {
@@ -158,7 +157,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         int flags = in.getUnsignedShort(start + FrameHeader.FLAGS_OFFSET);
         if (flags != 0) {
             throw new ProtocolException(String.format(
-                    "%s frame has flags 0x%04x, but protocol version 1 defines none", type, flags));
+                    "%s frame has flags 0x%04x, but protocol version %d defines none", type, flags, version));
         }
 
         if (available < FrameHeader.PAYLOAD_LENGTH_OFFSET + 4) {

@@ -58,7 +58,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
 
     private static void writeHeader(ByteBuf frame, FrameType type) {
         frame.writeInt(FrameHeader.MAGIC);
-        frame.writeByte(FrameHeader.VERSION);
+        // HELLO_REJECT's layout is frozen: written in version 1 so that a peer of any version reads it
+        frame.writeByte(type == FrameType.HELLO_REJECT ? FrameHeader.HELLO_REJECT_VERSION : FrameHeader.VERSION);
         frame.writeByte(type.code());
         frame.writeShort(0); // flags
         frame.writeInt(0);   // payload length, set once known
@@ -85,6 +86,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
             frame.writeLong(ok.appliedSeq());
             frame.writeLong(ok.reorderWindowBytes());
             frame.writeLong(ok.generation());
+            frame.writeByte(ok.syncState().code());
         } else if (msg instanceof HelloReject r) {
             frame.writeShort(r.reason().code());
             writeMessage(frame, r.message());
@@ -124,6 +126,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
             writeState(frame, r.state());
         } else if (msg instanceof RoleReverseOk r) {
             writeState(frame, r.state());
+        } else if (RemirrorPayloads.isRemirror(msg)) {
+            return RemirrorPayloads.encode(frame, msg);
         } else {
             throw new IllegalStateException("unhandled message type " + msg.getClass());
         }

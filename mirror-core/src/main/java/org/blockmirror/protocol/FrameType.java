@@ -13,6 +13,17 @@ public enum FrameType {
     VERIFY(8),
     /** Verified ack mode only: the local unit's verdict on a VERIFY, ACK_ACK or NAK. */
     VERIFY_REPLY(9),
+    // The remirror exchange (protocol version 2; docs/wire-protocol.md §4.8).
+    REMIRROR_BEGIN(10),
+    REMIRROR_READY(11),
+    RANGE_SUMS(12),
+    RANGE_DIFF(13),
+    BLOCK_SUMS(14),
+    BLOCK_DIFF(15),
+    REMIRROR_DATA(16),
+    REMIRROR_ACK(17),
+    REMIRROR_DONE(18),
+    REMIRROR_DONE_ACK(19),
     /** Roles (docs/roles.md): a unit's GenerationState, exchanged on connection 0 before any WRITE. */
     GENERATIONS(20),
     /** Roles: the secondary refuses to mirror (split brain, …) or to reverse roles, with its state. */
@@ -22,7 +33,8 @@ public enum FrameType {
     /** Roles: the peer persisted its promotion and becomes primary. */
     ROLE_REVERSE_OK(23);
 
-    private static final FrameType[] BY_CODE = new FrameType[30];
+    private static final FrameType[] BY_CODE =
+            new FrameType[java.util.Arrays.stream(values()).mapToInt(FrameType::code).max().orElse(0) + 1];
 
     static {
         for (FrameType type : values()) {

@@ -12,12 +12,20 @@ import java.util.UUID;
  * @param reorderWindowBytes how many bytes of WRITE data the remote buffers ahead of the next seq
  *     it can apply, summed over all connections of the session
  * @param generation the remote's generation number for this volume
+ * @param syncState whether the remote copy was never synced, is inconsistent (a remirror is
+ *     unfinished) or consistent (protocol version 2)
  */
-public record HelloOk(UUID remoteUnitId, long appliedSeq, long reorderWindowBytes, long generation)
-        implements Message {
+public record HelloOk(UUID remoteUnitId, long appliedSeq, long reorderWindowBytes, long generation,
+                      RemoteSyncState syncState) implements Message {
+
+    /** A remote whose copy is consistent. */
+    public HelloOk(UUID remoteUnitId, long appliedSeq, long reorderWindowBytes, long generation) {
+        this(remoteUnitId, appliedSeq, reorderWindowBytes, generation, RemoteSyncState.CONSISTENT);
+    }
 
     public HelloOk {
         Objects.requireNonNull(remoteUnitId, "remoteUnitId");
+        Objects.requireNonNull(syncState, "syncState");
         if (appliedSeq < 0) {
             throw new IllegalArgumentException("applied seq " + Long.toUnsignedString(appliedSeq) + " is above 2^63-1");
         }

@@ -13,7 +13,7 @@ import java.util.UUID;
 final class PayloadDecoder {
 
     static final int HELLO_FIXED_LENGTH = 51;
-    static final int HELLO_OK_LENGTH = 40;
+    static final int HELLO_OK_LENGTH = 41;
     static final int HELLO_REJECT_FIXED_LENGTH = 4;
     static final int WRITE_FIXED_LENGTH = FrameEncoder.WRITE_FIELDS_LENGTH;
     static final int ACK_LENGTH = 8;
@@ -45,6 +45,8 @@ final class PayloadDecoder {
             case ROLE_REJECT -> roleReject(payload);
             case ROLE_REVERSE -> new RoleReverse(stateOnly(FrameType.ROLE_REVERSE, payload));
             case ROLE_REVERSE_OK -> new RoleReverseOk(stateOnly(FrameType.ROLE_REVERSE_OK, payload));
+            case REMIRROR_BEGIN, REMIRROR_READY, RANGE_SUMS, RANGE_DIFF, BLOCK_SUMS, BLOCK_DIFF, REMIRROR_DATA,
+                 REMIRROR_ACK, REMIRROR_DONE, REMIRROR_DONE_ACK -> RemirrorPayloads.decode(type, payload, blockSize);
         };
     }
 
@@ -79,7 +81,12 @@ final class PayloadDecoder {
     private static HelloOk helloOk(ByteBuf p) {
         requireExactly(FrameType.HELLO_OK, p, HELLO_OK_LENGTH, null, null);
         try {
-            return new HelloOk(uuid(p, 0), p.getLong(16), p.getLong(24), p.getLong(32));
+            int stateCode = p.getUnsignedByte(40);
+            RemoteSyncState state = RemoteSyncState.fromCode(stateCode);
+            if (state == null) {
+                throw new ProtocolException("HELLO_OK: unknown sync state " + stateCode);
+            }
+            return new HelloOk(uuid(p, 0), p.getLong(16), p.getLong(24), p.getLong(32), state);
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("HELLO_OK: " + e.getMessage());
         }
@@ -237,7 +244,7 @@ final class PayloadDecoder {
     }
 
     /** A u16-length-prefixed message at {@code offset} that must end the payload exactly. */
-    private static String message(FrameType type, ByteBuf p, int offset) {
+    static String message(FrameType type, ByteBuf p, int offset) {
         int length = p.getUnsignedShort(offset);
         if (length > WireStrings.MAX_MESSAGE_BYTES) {
             throw new ProtocolException(type + ": message length " + length + " exceeds maximum "
@@ -247,14 +254,14 @@ final class PayloadDecoder {
         return utf8(type, "message", p, offset + 2, length, null);
     }
 
-    private static void requireAtLeast(FrameType type, ByteBuf p, int min, RejectReason reject) {
+    static void requireAtLeast(FrameType type, ByteBuf p, int min, RejectReason reject) {
         if (p.readableBytes() < min) {
             throw new ProtocolException(type + " payload is " + p.readableBytes()
                     + " bytes, at least " + min + " needed", reject);
         }
     }
 
-    private static void requireExactly(FrameType type, ByteBuf p, int expected, String because, RejectReason reject) {
+    static void requireExactly(FrameType type, ByteBuf p, int expected, String because, RejectReason reject) {
         if (p.readableBytes() != expected) {
             throw new ProtocolException(type + " payload is " + p.readableBytes() + " bytes, but "
                     + (because == null ? "" : because + " needs ") + "exactly " + expected
@@ -262,7 +269,7 @@ final class PayloadDecoder {
         }
     }
 
-    private static String utf8(FrameType type, String field, ByteBuf p, int offset, int length, RejectReason reject) {
+    static String utf8(FrameType type, String field, ByteBuf p, int offset, int length, RejectReason reject) {
         try {
             return WireStrings.decodeUtf8(p.nioBuffer(offset, length));
         } catch (CharacterCodingException e) {

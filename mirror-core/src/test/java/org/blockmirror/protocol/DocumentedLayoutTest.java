@@ -65,8 +65,8 @@ class DocumentedLayoutTest {
     @Test
     void helloOk() {
         UUID unit = new UUID(11, 12);
-        ByteBuf p = Unpooled.buffer().writeLong(11).writeLong(12).writeLong(1000).writeLong(8 << 20).writeLong(3);
-        assertLayout(new HelloOk(unit, 1000, 8 << 20, 3), p);
+        ByteBuf p = Unpooled.buffer().writeLong(11).writeLong(12).writeLong(1000).writeLong(8 << 20).writeLong(3).writeByte(2);
+        assertLayout(new HelloOk(unit, 1000, 8 << 20, 3, RemoteSyncState.INCONSISTENT), p);
     }
 
     @Test
@@ -98,7 +98,7 @@ class DocumentedLayoutTest {
 
     @Test
     void codesMatchTheDocumentedTables() {
-        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21, 22, 23), Arrays.stream(FrameType.values()).map(FrameType::code).toList());
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), Arrays.stream(FrameType.values()).map(FrameType::code).toList());
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), Arrays.stream(RejectReason.values()).map(RejectReason::code).toList());
         assertEquals(List.of(1, 2, 3, 4, 5), Arrays.stream(NakStatus.values()).map(NakStatus::code).toList());
         assertEquals(List.of(1, 2, 3), Arrays.stream(GoodbyeReason.values()).map(GoodbyeReason::code).toList());
@@ -108,6 +108,10 @@ class DocumentedLayoutTest {
         assertEquals(null, RejectReason.fromCode(0));
         assertEquals(FrameType.GOODBYE, FrameType.fromCode(7));
         assertEquals(FrameType.VERIFY_REPLY, FrameType.fromCode(9));
+        assertEquals(null, FrameType.fromCode(24));
+        assertEquals(List.of(1, 2, 3), Arrays.stream(RemoteSyncState.values()).map(RemoteSyncState::code).toList());
+        assertEquals(List.of(1, 2), Arrays.stream(RemirrorKind.values()).map(RemirrorKind::code).toList());
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), Arrays.stream(RemirrorStatus.values()).map(RemirrorStatus::code).toList());
         assertEquals(null, FrameType.fromCode(-1));
     }
 }

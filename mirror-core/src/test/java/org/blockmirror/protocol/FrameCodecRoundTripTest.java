@@ -259,7 +259,7 @@ class FrameCodecRoundTripTest {
         ByteBuf frame = encode(new Ack(0x0102_0304_0506_0708L));
         byte[] b = bytes(frame);
         frame.release();
-        assertArrayEquals(new byte[] {'B', 'M', 'W', 'P', 1, 5, 0, 0, 0, 0, 0, 8}, java.util.Arrays.copyOf(b, 12));
+        assertArrayEquals(new byte[] {'B', 'M', 'W', 'P', 2, 5, 0, 0, 0, 0, 0, 8}, java.util.Arrays.copyOf(b, 12));
         assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, java.util.Arrays.copyOfRange(b, 16, 24));
         assertEquals(WireTestSupport.crcOf(Unpooled.wrappedBuffer(b)), Unpooled.wrappedBuffer(b).getInt(12));
     }

@@ -71,7 +71,7 @@ class FrameDecoderErrorTest {
 
     @Test
     void badMagic() {
-        assertRejected(rawFrame(0x12345678, 1, FrameType.ACK.code(), 0, new byte[8]),
+        assertRejected(rawFrame(0x12345678, 2, FrameType.ACK.code(), 0, new byte[8]),
                 "bad magic 0x12345678, expected 0x424d5750 (\"BMWP\")");
     }
 
@@ -88,8 +88,8 @@ class FrameDecoderErrorTest {
 
     @Test
     void otherVersionOnTheFirstFrameAsksForVersionMismatchReject() {
-        ProtocolException e = assertRejected(rawFrame(FrameHeader.MAGIC, 2, FrameType.HELLO.code(), 0, new byte[60]),
-                "unsupported protocol version 2, this peer speaks 1");
+        ProtocolException e = assertRejected(rawFrame(FrameHeader.MAGIC, 3, FrameType.HELLO.code(), 0, new byte[60]),
+                "unsupported protocol version 3, this peer speaks 2");
         assertEquals(RejectReason.VERSION_MISMATCH, e.handshakeReject());
     }
 
@@ -101,27 +101,27 @@ class FrameDecoderErrorTest {
         Object first = ch.readInbound();
         assertEquals(new Ack(1), first);
         ProtocolException e = assertRejected(ch, decoder, rawFrame(FrameHeader.MAGIC, 0, FrameType.ACK.code(), 0, new byte[8]),
-                "unsupported protocol version 0, this peer speaks 1");
+                "unsupported protocol version 0, this peer speaks 2");
         assertNull(e.handshakeReject());
     }
 
     @Test
     void unknownFrameType() {
-        assertRejected(rawFrame(FrameHeader.MAGIC, 1, 99, 0, new byte[8]), "unknown frame type 99");
-        assertRejected(rawFrame(FrameHeader.MAGIC, 1, 0, 0, new byte[8]), "unknown frame type 0");
+        assertRejected(rawFrame(FrameHeader.MAGIC, 2, 99, 0, new byte[8]), "unknown frame type 99");
+        assertRejected(rawFrame(FrameHeader.MAGIC, 2, 0, 0, new byte[8]), "unknown frame type 0");
     }
 
     @Test
     void nonZeroFlags() {
-        assertRejected(rawFrame(FrameHeader.MAGIC, 1, FrameType.ACK.code(), 0x8001, payloadOf(new Ack(1))),
-                "ACK frame has flags 0x8001, but protocol version 1 defines none");
+        assertRejected(rawFrame(FrameHeader.MAGIC, 2, FrameType.ACK.code(), 0x8001, payloadOf(new Ack(1))),
+                "ACK frame has flags 0x8001, but protocol version 2 defines none");
     }
 
     @Test
     void oversizedLengthIsRejectedFromTheHeaderAloneBeforeThePayloadArrives() {
         EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder());
         ByteBuf header = Unpooled.buffer()
-                .writeInt(FrameHeader.MAGIC).writeByte(1).writeByte(FrameType.WRITE.code()).writeShort(0)
+                .writeInt(FrameHeader.MAGIC).writeByte(FrameHeader.VERSION).writeByte(FrameType.WRITE.code()).writeShort(0)
                 .writeInt(128 << 20);
         // Only 12 bytes: not even the CRC field, let alone 128 MiB of payload.
         ProtocolException e = assertThrows(ProtocolException.class, () -> ch.writeInbound(header));
@@ -134,16 +134,16 @@ class FrameDecoderErrorTest {
     void lengthAtTheMaximumIsAcceptedAndWaitedFor() {
         FrameDecoder decoder = new FrameDecoder(MAX_PAYLOAD, BLOCK_SIZE);
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
-        ByteBuf header = Unpooled.buffer().writeInt(FrameHeader.MAGIC).writeByte(1)
+        ByteBuf header = Unpooled.buffer().writeInt(FrameHeader.MAGIC).writeByte(FrameHeader.VERSION)
                 .writeByte(FrameType.WRITE.code()).writeShort(0).writeInt(MAX_PAYLOAD).writeInt(0);
         ch.writeInbound(header);
         assertNull(ch.readInbound());
         assertFalse(decoder.failed());
         ch.finishAndReleaseAll();
 
-        assertRejected(rawFrame(FrameHeader.MAGIC, 1, FrameType.ACK.code(), 0, new byte[MAX_PAYLOAD + 1]),
+        assertRejected(rawFrame(FrameHeader.MAGIC, 2, FrameType.ACK.code(), 0, new byte[MAX_PAYLOAD + 1]),
                 "ACK frame length 65537 exceeds maximum 65536");
-        ByteBuf huge = Unpooled.buffer().writeInt(FrameHeader.MAGIC).writeByte(1)
+        ByteBuf huge = Unpooled.buffer().writeInt(FrameHeader.MAGIC).writeByte(FrameHeader.VERSION)
                 .writeByte(FrameType.ACK.code()).writeShort(0).writeInt(0xFFFFFFFF).writeInt(0);
         assertRejected(huge, "ACK frame length 4294967295 exceeds maximum 65536");
     }
@@ -235,8 +235,8 @@ class FrameDecoderErrorTest {
     void truncatedFixedFields() {
         assertRejected(rawFrame(FrameType.ACK, new byte[7]), "ACK payload is 7 bytes, but exactly 8 are expected");
         assertRejected(rawFrame(FrameType.ACK, new byte[9]), "ACK payload is 9 bytes, but exactly 8 are expected");
-        assertRejected(rawFrame(FrameType.HELLO_OK, new byte[39]),
-                "HELLO_OK payload is 39 bytes, but exactly 40 are expected");
+        assertRejected(rawFrame(FrameType.HELLO_OK, new byte[40]),
+                "HELLO_OK payload is 40 bytes, but exactly 41 are expected");
         ProtocolException hello = assertRejected(rawFrame(FrameType.HELLO, new byte[50]),
                 "HELLO payload is 50 bytes, at least 51 needed");
         assertEquals(RejectReason.BAD_HELLO, hello.handshakeReject());

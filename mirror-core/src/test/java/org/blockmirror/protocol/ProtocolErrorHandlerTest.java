@@ -52,12 +52,12 @@ class ProtocolErrorHandlerTest {
     void serverAnswersAnotherVersionWithHelloRejectVersionMismatchAndCloses() {
         try (LogCapture log = new LogCapture(ProtocolErrorHandler.class)) {
             EmbeddedChannel ch = pipeline(ProtocolErrorHandler.forServer());
-            ch.writeInbound(rawFrame(FrameHeader.MAGIC, 2, FrameType.HELLO.code(), 0, new byte[70]));
+            ch.writeInbound(rawFrame(FrameHeader.MAGIC, 3, FrameType.HELLO.code(), 0, new byte[70]));
             assertEquals(List.of(new HelloReject(RejectReason.VERSION_MISMATCH,
-                    "unsupported protocol version 2, this peer speaks 1")), sentByPeer(ch));
+                    "unsupported protocol version 3, this peer speaks 2")), sentByPeer(ch));
             assertFalse(ch.isOpen());
             assertEquals(List.of("Protocol error from embedded, closing the connection: "
-                    + "unsupported protocol version 2, this peer speaks 1"), log.messages(Level.WARN));
+                    + "unsupported protocol version 3, this peer speaks 2"), log.messages(Level.WARN));
         }
     }
 
@@ -86,9 +86,9 @@ class ProtocolErrorHandlerTest {
     @Test
     void clientNeverSendsHelloRejectOnlyGoodbye() {
         EmbeddedChannel ch = pipeline(ProtocolErrorHandler.forClient());
-        ch.writeInbound(rawFrame(FrameHeader.MAGIC, 3, FrameType.HELLO_OK.code(), 0, new byte[40]));
+        ch.writeInbound(rawFrame(FrameHeader.MAGIC, 3, FrameType.HELLO_OK.code(), 0, new byte[41]));
         assertEquals(List.of(new Goodbye(GoodbyeReason.PROTOCOL_ERROR,
-                "unsupported protocol version 3, this peer speaks 1")), sentByPeer(ch));
+                "unsupported protocol version 3, this peer speaks 2")), sentByPeer(ch));
         assertFalse(ch.isOpen());
     }
 

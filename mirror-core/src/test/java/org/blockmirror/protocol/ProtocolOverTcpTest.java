@@ -158,7 +158,7 @@ class ProtocolOverTcpTest {
     void aPeerOfAnotherVersionGetsHelloRejectOverTcp() throws Exception {
         Collector collector = new Collector();
         Channel ch = connect(collector);
-        ch.writeAndFlush(WireTestSupport.rawFrame(FrameHeader.MAGIC, 2, FrameType.HELLO.code(), 0, new byte[80]));
+        ch.writeAndFlush(WireTestSupport.rawFrame(FrameHeader.MAGIC, 3, FrameType.HELLO.code(), 0, new byte[80]));
         Message reply = next(collector);
         HelloReject reject = assertInstanceOf(HelloReject.class, reply);
         assertEquals(RejectReason.VERSION_MISMATCH, reject.reason());

@@ -100,7 +100,7 @@ class VerifyFramesTest {
     @Test
     void refusedFromTheHeaderAloneBeforeThePayloadArrives() {
         FrameDecoder decoder = new FrameDecoder(FrameHeader.DEFAULT_MAX_PAYLOAD, BLOCK_SIZE).expectAckMode(AckMode.SYNC);
-        ByteBuf header = Unpooled.buffer().writeInt(FrameHeader.MAGIC).writeByte(1)
+        ByteBuf header = Unpooled.buffer().writeInt(FrameHeader.MAGIC).writeByte(FrameHeader.VERSION)
                 .writeByte(FrameType.VERIFY.code()).writeShort(0).writeInt(12);
         assertRejected(decoder, header,
                 "VERIFY frame on a connection that did not negotiate ack mode VERIFIED (it runs SYNC)");

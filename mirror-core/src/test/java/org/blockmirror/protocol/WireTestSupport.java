@@ -89,15 +89,20 @@ final class WireTestSupport {
 
     /**
      * The CRC32C a frame's header should carry, as docs/wire-protocol.md states it: header bytes
-     * 0..11, then the payload — for a WRITE (type 4) only its first 33 bytes, the fixed fields.
+     * 0..11, then the payload — for a WRITE (type 4) only its first 33 bytes, the fixed fields,
+     * and for a REMIRROR_DATA (type 16) its first 24.
      */
     static int crcOf(ByteBuf frame) {
         CRC32C crc = new CRC32C();
         byte[] all = bytes(frame);
         int payloadLength = all.length - 16;
-        boolean write = all[5] == 4;
+        int covered = switch (all[5]) {
+            case 4 -> Math.min(payloadLength, 33);  // WRITE: fixed fields only
+            case 16 -> Math.min(payloadLength, 24); // REMIRROR_DATA: fixed fields only
+            default -> payloadLength;
+        };
         crc.update(all, 0, 12);
-        crc.update(all, 16, write ? Math.min(payloadLength, 33) : payloadLength);
+        crc.update(all, 16, covered);
         return (int) crc.getValue();
     }
 

@@ -179,6 +179,13 @@ public final class LocalDaemon implements AutoCloseable {
                             config.sendBlackout(), clock, timeOfDay));
             replicator.setSendingStopped(queueState.sendStopped());
             replicator.setSessionGate(gate);
+            RemirrorSource.Settings remirrorSettings = RemirrorSource.Settings.defaults();
+            remirrorSettings = new RemirrorSource.Settings(remirrorSettings.rangesPerFrame(),
+                    remirrorSettings.maxBytesInFlight(), remirrorSettings.answerTimeoutMs(),
+                    Math.min(remirrorSettings.maxDataBytes(), config.maxRecordBytes())); // fits the remote's frames
+            RemirrorSource remirrorSource = new RemirrorSource(pipeline, volume, alerts, clock, remirrorSettings);
+            opened.add(remirrorSource);
+            replicator.setRemirror(new RemirrorPhase(journal, pipeline, remirrorSource));
             replicator.start();
             opened.add(replicator);
             QueueControl queueControl = new QueueControl(pipeline, replicator, journal, queueState, clock,
@@ -326,7 +333,7 @@ public final class LocalDaemon implements AutoCloseable {
                                 : Math.round(1000.0 * js.unreleasedBytes() / js.capacityBytes()) / 10.0,
                         config.journalHighWaterPercent(), pipeline.enqueueStopped(), replicator.sendingStopped(),
                         dirtyMap.path().toString(), config.dirtyMapChunkBytes(), dirtyMap.dirtyChunks(),
-                        dirtyMap.dirtyBlocks(), pipeline.bitmapSinceSeq(), null),
+                        dirtyMap.dirtyBlocks(), pipeline.bitmapSinceSeq(), remirrorStatus()),
                 new LocalStatus.Blocks(pipeline.blocksWritten(), replicator.blocksSent(), replicator.blocksAcked(),
                         pipeline.writesFailed()),
                 new LocalStatus.Verification(replicator.verified(), replicator.verifyMismatches(),
@@ -340,11 +347,27 @@ public final class LocalDaemon implements AutoCloseable {
         return Math.max(0, journal.durableSeq() - replicator.ackedSeq());
     }
 
-    /** Waits until the remote has acknowledged everything written so far (for tests and the demo). */
+    /** The last (or running) remirror, or null if none ran since the start. */
+    private LocalStatus.Remirror remirrorStatus() {
+        RemirrorSource.Progress p = replicator.remirrorProgress();
+        if (p == null || p.kind() == null) {
+            return null;
+        }
+        return new LocalStatus.Remirror(p.chunksTotal(), p.chunksDone(),
+                p.chunksTotal() == 0 ? 100.0 : Math.round(1000.0 * p.chunksDone() / p.chunksTotal()) / 10.0,
+                p.active(), p.kind(), p.chunksDiffering(), p.blocksSent(), p.dataBytesSent(),
+                p.checksumBytesSent() + p.checksumBytesReceived(), p.passes());
+    }
+
+    /**
+     * Waits until the remote has everything written so far: every journal record acknowledged
+     * and no chunk left to remirror (for tests and the demo).
+     */
     public boolean awaitDrained(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (System.nanoTime() < deadline) {
-            if (replicator.ackedSeq() >= journal.durableSeq()) {
+            if (replicator.ackedSeq() >= journal.durableSeq() && dirtyMap.isEmpty()
+                    && pipeline.mode() != BufferMode.BITMAP && pipeline.mode() != BufferMode.REMIRROR) {
                 return true;
             }
             Thread.sleep(20);

@@ -88,8 +88,18 @@ public record LocalStatus(
                          long dirtyChunks, long dirtyBlocks, long bitmapSinceSeq, Remirror remirror) {
     }
 
-    /** Progress of a remirror: chunks compared and sent so far out of those dirty when it started. */
-    public record Remirror(long chunksTotal, long chunksDone, double percentDone) {
+    /**
+     * Progress of a remirror: chunks compared and sent so far out of those dirty when it started.
+     *
+     * @param active          running now (else: the last one)
+     * @param kind            INITIAL_SYNC or RESYNC
+     * @param chunksDiffering chunks whose checksums differed on the remote
+     * @param dataBytesSent   bytes of block data sent (only blocks that differ)
+     * @param checksumBytes   bytes of checksum frames sent and received
+     * @param passes          passes over the map (host writes during a pass cause another)
+     */
+    public record Remirror(long chunksTotal, long chunksDone, double percentDone, boolean active, String kind,
+                           long chunksDiffering, long blocksSent, long dataBytesSent, long checksumBytes, long passes) {
     }
 
     /** Host blocks written locally, sent to and acknowledged by the remote. */

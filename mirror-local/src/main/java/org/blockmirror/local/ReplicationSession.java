@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.blockmirror.heartbeat.MirrorConnection;
 import java.util.concurrent.CompletableFuture;
+import org.blockmirror.protocol.RemoteSyncState;
 
 /**
  * The n connections opened together to the remote, from handshake to teardown. Any failure
@@ -16,8 +17,14 @@ final class ReplicationSession {
 
     final long id;
     final List<Channel> channels;
-    /** What the remote had durably applied when the session started. */
-    final long remoteAppliedAtStart;
+    /** What the remote had durably applied when the session started (or when a remirror ended). */
+    long remoteAppliedAtStart;
+    /** What the remote's HELLO_OK said its copy is. */
+    volatile RemoteSyncState remoteSyncState = RemoteSyncState.CONSISTENT;
+    /** Whether streaming started once on this session (it counts as opened then). */
+    boolean streamed;
+    /** Where remirror answers go while a remirror runs on this session. */
+    volatile RemirrorLink remirrorLink;
     /** Most bytes of write data allowed unacknowledged on the session. */
     final long windowBytes;
     /** This session's slots in the heartbeat's connection array, by connection index. */

@@ -94,8 +94,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     /** Where the replicator is, for status and logs. */
-    public enum Phase { WAITING_FOR_LINK, CONNECTING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE, PAUSED_BY_OPERATOR,
-        BACKING_OFF, STOPPED }
+    public enum Phase { WAITING_FOR_LINK, CONNECTING, REMIRRORING, REPLAYING, STREAMING, PAUSED_BY_SCHEDULE,
+        PAUSED_BY_OPERATOR, BACKING_OFF, STOPPED }
 
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     private static final int FLUSH_EVERY = 64;
@@ -119,6 +119,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final VerifyTracker verification = new VerifyTracker();
     /** Resent records are read into these (the stream may hold an untaken record buffer meanwhile). */
     private final RecordBuffers resendBuffers = new RecordBuffers(ByteBufAllocator.DEFAULT);
+    private volatile RemirrorPhase remirror;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -235,7 +236,11 @@ public final class Replicator implements LinkListener, AutoCloseable {
             }
             backoff = settings.reconnectBackoffMs();
             try {
-                stream(s);
+                remirrorIfNeeded(s);
+                while (stream(s)) { // bitmap mode began while streaming: remirror on this session, then go on
+                    s.remoteAppliedAtStart = ackedSeq();
+                    remirrorIfNeeded(s);
+                }
             } catch (IOException e) {
                 s.end("journal: " + e.getMessage());
                 reportError("replication stopped: " + e.getMessage());
@@ -249,6 +254,63 @@ public final class Replicator implements LinkListener, AutoCloseable {
             sleep(settings.reconnectBackoffMs());
         }
         phase = Phase.STOPPED;
+    }
+
+    /** Set by the daemon when the pipeline has a dirty map: remirror before streaming when needed. */
+    public void setRemirror(RemirrorPhase remirror) {
+        this.remirror = remirror;
+    }
+
+    /** Remirror progress, or null when this replicator does no remirror. */
+    public RemirrorSource.Progress remirrorProgress() {
+        RemirrorPhase r = remirror;
+        return r == null ? null : r.source().progress();
+    }
+
+    /** A remirror first, if the remote needs one (SPEC F8); the stream then continues after it. */
+    private void remirrorIfNeeded(ReplicationSession s) throws IOException {
+        RemirrorPhase r = remirror;
+        if (r == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (!linkUp || closed) {
+                return; // stream() ends the session
+            }
+            session = s; // so a link going down ends the remirror too
+        } finally {
+            lock.unlock();
+        }
+        try {
+            r.runIfNeeded(s, () -> {
+                if (sendingStopped && phase != Phase.PAUSED_BY_OPERATOR) {
+                    phase = Phase.PAUSED_BY_OPERATOR;
+                }
+                return sendingStopped && !closed;
+            }, () -> {
+                phase = Phase.REMIRRORING;
+                log.info("remirror before streaming (session {})", Long.toHexString(s.id));
+            }, (bytes, beforeWaiting) -> paceRemirror(s, bytes, beforeWaiting))
+                    .ifPresent(applied -> s.remoteAppliedAtStart = applied);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during remirror");
+        }
+    }
+
+    /** The send schedule holds remirror frames as it holds records (SPEC F24); blackout shows as paused. */
+    private void paceRemirror(ReplicationSession s, long bytes, Runnable beforeWaiting) throws InterruptedException {
+        long wait = schedule.permit(bytes);
+        if (wait == 0) {
+            return;
+        }
+        beforeWaiting.run();
+        while (s.isOpen() && !closed && (wait = schedule.permit(bytes)) > 0) {
+            phase = schedule.inBlackout() ? Phase.PAUSED_BY_SCHEDULE : Phase.REMIRRORING;
+            TimeUnit.NANOSECONDS.sleep(Math.min(wait, SendSchedule.BLACKOUT_RECHECK_NANOS));
+        }
+        phase = Phase.REMIRRORING;
     }
 
     private void reportError(String message) {
@@ -281,7 +343,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         SessionEvents events = new SessionEvents();
         try {
             for (int i = 0; i < n; i++) {
-                Hello hello = new Hello(1, identity.unitId(), identity.volumeId(), identity.volumeSizeBytes(),
+                Hello hello = new Hello(org.blockmirror.protocol.FrameHeader.VERSION, identity.unitId(), identity.volumeId(), identity.volumeSizeBytes(),
                         identity.blockSize(), 0, id, i, n, identity.ackMode());
                 SessionHandler handler = new SessionHandler(hello, events);
                 handlers.add(handler);
@@ -301,6 +363,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 window = Math.min(window, ok.reorderWindowBytes());
             }
             ReplicationSession s = new ReplicationSession(id, channels, applied, Math.max(window, 1));
+            s.remoteSyncState = handlers.get(0).handshake.get().syncState();
             events.session = s;
             for (int i = 0; i < n; i++) {
                 MirrorConnection conn = MirrorConnection.of(channels.get(i));
@@ -375,8 +438,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 });
     }
 
-    /** Sends journal records from the remote's applied sequence onwards until the session ends. */
-    private void stream(ReplicationSession s) throws IOException {
+    /**
+     * Sends journal records from the remote's applied sequence onwards until the session ends.
+     *
+     * @return true if it stopped because the dirty map has marks and everything sent is
+     *     acknowledged: the caller runs a remirror and streams again
+     */
+    private boolean stream(ReplicationSession s) throws IOException {
         long from = s.remoteAppliedAtStart + 1;
         long tail = journal.tailSeq();
         long next = journal.nextSeq();
@@ -394,7 +462,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
         try {
             if (!linkUp || closed) {
                 s.end(closed ? "shutting down" : "link went down during the handshake");
-                return;
+                return false;
             }
             session = s;
             inflight.clear();
@@ -403,7 +471,10 @@ public final class Replicator implements LinkListener, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        sessionsOpened.incrementAndGet();
+        if (!s.streamed) {
+            s.streamed = true;
+            sessionsOpened.incrementAndGet();
+        }
         lastError = null;
         onAcked(s.remoteAppliedAtStart);
         long backlog = journal.durableSeq() - s.remoteAppliedAtStart;
@@ -445,6 +516,9 @@ public final class Replicator implements LinkListener, AutoCloseable {
                     phase = Phase.STREAMING;
                     log.info("caught up: remote has applied seq {}", ackedSeq());
                 }
+                if (remirrorWanted(s)) {
+                    return true;
+                }
                 awaitDurable(reader.nextSeq());
                 continue;
             }
@@ -468,6 +542,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 unflushed = 0;
             }
         }
+        return false;
+    }
+
+    /** The dirty map has marks (bitmap mode, a flush) and the remote has everything sent: time to remirror. */
+    private boolean remirrorWanted(ReplicationSession s) {
+        return remirror != null && !sendingStopped && pipeline.hasDirtyMap() && !pipeline.dirtyMap().isEmpty()
+                && allAcknowledged(s);
     }
 
     private void sendRecord(ReplicationSession s, Channel ch, JournalRecord rec) {
@@ -539,6 +620,16 @@ public final class Replicator implements LinkListener, AutoCloseable {
         lock.lock();
         try {
             return s.isOpen() && (inflight.isEmpty() || ackedSeq >= replayTarget);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True while the session is open and nothing sent is waiting for its acknowledgement. */
+    private boolean allAcknowledged(ReplicationSession s) {
+        lock.lock();
+        try {
+            return s.isOpen() && inflight.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -801,6 +892,17 @@ public final class Replicator implements LinkListener, AutoCloseable {
             signal();
         }
 
+        @Override
+        public void onRemirror(org.blockmirror.protocol.Message answer) {
+            ReplicationSession s = session;
+            RemirrorLink link = s == null ? null : s.remirrorLink;
+            if (link != null) {
+                link.deliver(answer);
+            } else if (s != null) {
+                s.end("remirror answer " + answer.frameType() + " without a remirror");
+            }
+        }
+
         private void signal() {
             lock.lock();
             try {
@@ -895,5 +997,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
             lock.unlock();
         }
         thread.join(10_000);
+        RemirrorPhase r = remirror;
+        if (r != null) {
+            try {
+                r.source().close(); // the replicator thread, its only user, has stopped
+            } catch (IOException e) {
+                log.warn("closing the remirror's in-flight map: {}", e.toString());
+            }
+        }
     }
 }

@@ -6,6 +6,10 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import java.util.concurrent.CompletableFuture;
 import org.blockmirror.protocol.Ack;
 import org.blockmirror.protocol.Generations;
+import org.blockmirror.protocol.ChecksumDiff;
+import org.blockmirror.protocol.RemirrorAck;
+import org.blockmirror.protocol.RemirrorDoneAck;
+import org.blockmirror.protocol.RemirrorReady;
 import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.HelloReject;
@@ -33,6 +37,10 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
         void onClosed(int connectionIndex, String why);
 
         void onWritable();
+
+        /** An answer of the remirror exchange (REMIRROR_READY, RANGE/BLOCK_DIFF, REMIRROR_ACK, REMIRROR_DONE_ACK). */
+        default void onRemirror(Message answer) {
+        }
     }
 
     private final Hello hello;
@@ -67,10 +75,13 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
             handshake.complete(ok);
         } else if ((msg instanceof Generations || msg instanceof RoleReject) && handshake.isDone()) {
             roleAnswer.complete(msg);
+        } else if (msg instanceof RemirrorReady || msg instanceof ChecksumDiff || msg instanceof RemirrorAck
+                || msg instanceof RemirrorDoneAck) {
+            events.onRemirror(msg);
         } else if (msg instanceof HelloReject reject) {
             handshake.completeExceptionally(new RemoteRefusedException(reject));
         } else {
-            // GOODBYE, or a HELLO/WRITE that a server never sends in protocol version 1
+            // GOODBYE, or a frame a server never sends
             ctx.close();
         }
     }

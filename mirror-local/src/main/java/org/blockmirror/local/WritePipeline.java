@@ -648,7 +648,11 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
 
     /** Where host writes go now. */
     public BufferMode mode() {
-        return bitmap != null && bitmap.active() ? bitmap.mode() : bufferMode;
+        if (bitmap != null && bitmap.active()) {
+            return bitmap.mode();
+        }
+        // what the next host write would be journalled as, not what the last one was
+        return compactPolicy.compact(journal.stats()) ? BufferMode.COMPACT : BufferMode.NORMAL;
     }
 
     /** Whether the operator stopped enqueueing. */

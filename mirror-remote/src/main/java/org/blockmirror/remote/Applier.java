@@ -36,6 +36,9 @@ final class Applier implements AutoCloseable {
     private final AppliedSequence applied;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
+    private final Condition idle = lock.newCondition();
+    /** A batch taken from the reorder buffer is being written. Guarded by lock. */
+    private boolean applying;
     private final ReorderBuffer<IncomingWrite> reorder;
     /** Duplicates of writes in the batch being applied: acknowledged once it is durable. */
     private final List<IncomingWrite> pendingDuplicateAcks = new ArrayList<>();
@@ -221,6 +224,41 @@ final class Applier implements AutoCloseable {
         return w;
     }
 
+    /**
+     * After a remirror: every write before {@code resumeSeq} is on the volume (the remirror
+     * wrote it), so the applied seq becomes {@code resumeSeq - 1}, durably, and the journal
+     * stream continues at {@code resumeSeq}. Writes held out of order are dropped (the local
+     * unit sends nothing but remirror frames before the remirror ends).
+     */
+    void restartAt(long resumeSeq) throws IOException {
+        lock.lock();
+        try {
+            reorder.clear(IncomingWrite::release);
+            verification.clear();
+            applied.persist(resumeSeq - 1);
+            reorder.restartAt(resumeSeq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Before a remirror: drops writes held out of order and waits until the batch being written
+     * is done, so no journal write of an earlier session lands after (and over) remirror data.
+     */
+    void quiesce() throws InterruptedException {
+        lock.lock();
+        try {
+            reorder.clear(IncomingWrite::release);
+            verification.clear();
+            while (applying && !closed) {
+                idle.await(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Drops writes waiting out of order: the local unit resends everything after the applied sequence. */
     void resetSession() {
         lock.lock();
@@ -252,11 +290,22 @@ final class Applier implements AutoCloseable {
                         break;
                     }
                 }
+                applying = true;
             } finally {
                 lock.unlock();
             }
-            applyBatch(batch);
-            batch.clear();
+            try {
+                applyBatch(batch);
+            } finally {
+                batch.clear();
+                lock.lock();
+                try {
+                    applying = false;
+                    idle.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 

@@ -7,7 +7,9 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.blockmirror.protocol.Ack;
 import org.blockmirror.protocol.AckMode;
+import org.blockmirror.protocol.BlockSums;
 import org.blockmirror.protocol.FrameDecoder;
+import org.blockmirror.protocol.FrameHeader;
 import org.blockmirror.protocol.Generations;
 import org.blockmirror.protocol.Goodbye;
 import org.blockmirror.protocol.Hello;
@@ -16,8 +18,12 @@ import org.blockmirror.protocol.HelloReject;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.NakStatus;
+import org.blockmirror.protocol.RangeSums;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
+import org.blockmirror.protocol.RemirrorBegin;
+import org.blockmirror.protocol.RemirrorData;
+import org.blockmirror.protocol.RemirrorDone;
 import org.blockmirror.protocol.RoleReverse;
 import org.blockmirror.protocol.Verdict;
 import org.blockmirror.protocol.Verify;
@@ -28,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Server side of one connection: checks the HELLO against the volume this unit serves, then
- * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection.
+ * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection, and
+ * every frame of a remirror to the {@link RemirrorTarget}.
  *
  * <p>In verified ack mode it also computes the CRC32C of each WRITE's data, sends it in a VERIFY
  * and passes the local unit's VERIFY_REPLY verdict to the applier, which applies the write only
@@ -44,6 +51,7 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
     private final Volume volume;
     private final Applier applier;
+    private final RemirrorTarget remirror;
     private final Attachment attachment;
     /** Null when sessions may start; otherwise why not (e.g. the heartbeat link is on probation). */
     private final Supplier<String> notReadyReason;
@@ -55,15 +63,17 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     private boolean unflushed;
     private Responder responder;
 
-    ReceiverHandler(Volume volume, Applier applier, Attachment attachment, Supplier<String> notReadyReason) {
-        this(volume, applier, attachment, notReadyReason, null);
+    ReceiverHandler(Volume volume, Applier applier, RemirrorTarget remirror, Attachment attachment,
+                    Supplier<String> notReadyReason) {
+        this(volume, applier, remirror, attachment, notReadyReason, null);
     }
 
-    ReceiverHandler(Volume volume, Applier applier, Attachment attachment, Supplier<String> notReadyReason,
-                    RoleGate roleGate) {
+    ReceiverHandler(Volume volume, Applier applier, RemirrorTarget remirror, Attachment attachment,
+                    Supplier<String> notReadyReason, RoleGate roleGate) {
         this.roleGate = roleGate;
         this.volume = volume;
         this.applier = applier;
+        this.remirror = remirror;
         this.attachment = attachment;
         this.notReadyReason = notReadyReason;
     }
@@ -89,6 +99,16 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
         } else if (msg instanceof RoleReverse r && roleGate != null) {
             RoleGate.Reply reply = roleGate.onReverse(r);
             ctx.writeAndFlush(reply.message()).addListener(f -> reply.afterSent().run());
+        } else if (msg instanceof RemirrorBegin || msg instanceof RangeSums || msg instanceof BlockSums
+                || msg instanceof RemirrorData || msg instanceof RemirrorDone) {
+            if (msg instanceof RemirrorData d) {
+                d.retain(); // the remirror target releases it once written
+            }
+            if (!remirror.offer(msg, ctx.channel())) {
+                log.warn("closing connection from {}: remirror data beyond {} bytes queued",
+                        ctx.channel().remoteAddress(), volume.reorderWindowBytes());
+                ctx.close();
+            }
         } else if (msg instanceof Goodbye) {
             ctx.close();
         } else {
@@ -101,9 +121,9 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     private void handshake(ChannelHandlerContext ctx, Hello h) {
         String problem = null;
         RejectReason reason = null;
-        if (h.protocolVersion() != 1) {
+        if (h.protocolVersion() < FrameHeader.VERSION) {
             reason = RejectReason.VERSION_MISMATCH;
-            problem = "this remote speaks protocol version 1, not " + h.protocolVersion();
+            problem = "this remote speaks protocol version " + FrameHeader.VERSION + ", not " + h.protocolVersion();
         } else if (!volume.volumeId().equals(h.volumeId())) {
             reason = RejectReason.VOLUME_MISMATCH;
             problem = "this remote serves volume '" + volume.volumeId() + "', not '" + h.volumeId() + "'";
@@ -136,7 +156,8 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
                     h.localUnitId(), ctx.channel().remoteAddress(), Long.toHexString(h.sessionId()),
                     h.connectionCount(), applier.durableAppliedSeq());
         }
-        ctx.writeAndFlush(new HelloOk(volume.unitId(), applier.durableAppliedSeq(), volume.reorderWindowBytes(), 0));
+        ctx.writeAndFlush(new HelloOk(volume.unitId(), applier.durableAppliedSeq(), volume.reorderWindowBytes(), 0,
+                remirror.syncState()));
     }
 
     private void receive(ChannelHandlerContext ctx, Write w) {

@@ -4,6 +4,7 @@ import org.blockmirror.alert.AlertCenter;
 import org.blockmirror.alert.AlertKind;
 import org.blockmirror.heartbeat.LinkListener;
 import org.blockmirror.heartbeat.LinkState;
+import org.blockmirror.protocol.RemoteSyncState;
 
 /**
  * Feeds the remote unit's {@link AlertCenter}: link transitions as they happen, and a periodic
@@ -14,12 +15,15 @@ final class RemoteAlerts implements LinkListener {
 
     private final AlertCenter center;
     private final Applier applier;
+    private final RemirrorTarget remirror;
     private long failuresSeen;
+    private boolean refusalShown;
     private long appliedAtLastFailure;
 
-    RemoteAlerts(AlertCenter center, Applier applier) {
+    RemoteAlerts(AlertCenter center, Applier applier, RemirrorTarget remirror) {
         this.center = center;
         this.applier = applier;
+        this.remirror = remirror;
         this.failuresSeen = applier.failures();
     }
 
@@ -38,7 +42,18 @@ final class RemoteAlerts implements LinkListener {
     void check() {
         long failures = applier.failures();
         long applied = applier.durableAppliedSeq();
-        if (failures > failuresSeen) {
+        remirror.appliedSeqMoved();
+        center.set(AlertKind.REMOTE_INCONSISTENT, remirror.syncState() == RemoteSyncState.INCONSISTENT,
+                "a remirror is writing to the copy (or did not finish): it is not an ordered prefix of the local"
+                        + " volume until the remirror ends");
+        String refused = remirror.refusal();
+        if (refused != null) {
+            center.raise(AlertKind.REPLICATION_ERROR, refused);
+            refusalShown = true;
+        } else if (refusalShown) {
+            center.clear(AlertKind.REPLICATION_ERROR, "the remirror is no longer refused");
+            refusalShown = false;
+        } else if (failures > failuresSeen) {
             center.raise(AlertKind.REPLICATION_ERROR, (failures - failuresSeen) + " write(s) could not be applied"
                     + " after seq " + applied + " (see the log); the local unit resends them");
             failuresSeen = failures;

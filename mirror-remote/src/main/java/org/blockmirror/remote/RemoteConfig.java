@@ -10,7 +10,13 @@ import org.blockmirror.frontend.FrontEndConfig;
 
 /** Configuration of the remote unit (the one receiving the mirror); see docs/configuration.md. */
 public record RemoteConfig(CommonConfig common, InetSocketAddress listenAddress, long reorderWindowBytes,
-                           FrontEndConfig frontEnd) {
+                           FrontEndConfig frontEnd, PreInconsistencyHook remirrorPreHook) {
+
+    /** Without a remirror pre-hook. */
+    public RemoteConfig(CommonConfig common, InetSocketAddress listenAddress, long reorderWindowBytes,
+                        FrontEndConfig frontEnd) {
+        this(common, listenAddress, reorderWindowBytes, frontEnd, PreInconsistencyHook.none());
+    }
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7791;
     public static final int DEFAULT_PORT = 7789;
@@ -29,7 +35,8 @@ public record RemoteConfig(CommonConfig common, InetSocketAddress listenAddress,
         // The standby disk (F10); same transfer limit as the local unit's journal records.
         FrontEndConfig frontEnd = FrontEndConfig.read(r, FrontEndConfig.defaultName(common.volumeId(), "-standby"),
                 common.blockSize(), Math.min(4L << 20, common.maxFrameBytes() - 4096L));
+        PreInconsistencyHook preHook = PreInconsistencyHook.read(r);
         r.finish();
-        return new RemoteConfig(common, listen, window, frontEnd);
+        return new RemoteConfig(common, listen, window, frontEnd, preHook);
     }
 }

@@ -63,11 +63,16 @@ public final class RemoteDaemon implements AutoCloseable {
     private final ScheduledExecutorService timers;
 
     private final FrontEnd frontEnd; // null: frontend = none
+    private final ConsistencyState consistency;
+    private final RemirrorTarget remirror;
 
     private RemoteDaemon(RemoteConfig config, UUID unitId, FileVolume volume, AppliedSequence applied, Applier applier,
                          Attachment attachment, EventLoopGroup group, Channel server, HeartbeatService heartbeats,
                          ControlServer control, AlertCenter alerts, AlertListener alertHook,
-                         ScheduledExecutorService timers, FrontEnd frontEnd) {
+                         ScheduledExecutorService timers, FrontEnd frontEnd, ConsistencyState consistency,
+                         RemirrorTarget remirror) {
+        this.consistency = consistency;
+        this.remirror = remirror;
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -121,6 +126,12 @@ public final class RemoteDaemon implements AutoCloseable {
             Applier applier = new Applier(volume, applied, config.reorderWindowBytes());
             applier.start();
             opened.add(applier);
+            ConsistencyState consistency = ConsistencyState.open(c.stateDir().resolve("sync-state"), applied.get());
+            opened.add(consistency);
+            RemirrorTarget remirror = new RemirrorTarget(volume, consistency, applier, config.remirrorPreHook(),
+                    c.volumeId(), config.reorderWindowBytes());
+            remirror.start();
+            opened.add(remirror);
             Attachment attachment = new Attachment();
 
             HeartbeatService heartbeats = HeartbeatService.builder()
@@ -130,7 +141,7 @@ public final class RemoteDaemon implements AutoCloseable {
                     .settings(new HeartbeatSettings(c.heartbeatIntervalMs(), c.heartbeatTimeoutMs(),
                             c.heartbeatProbationMs(), c.heartbeatProbationGapMs()))
                     .clock(clock).build();
-            RemoteAlerts alertSources = new RemoteAlerts(alerts, applier);
+            RemoteAlerts alertSources = new RemoteAlerts(alerts, applier, remirror);
             heartbeats.monitor().addListener(alertSources);
             heartbeats.monitor().addListener((from, to, reason) -> {
                 if (to == LinkState.DOWN) {
@@ -155,7 +166,7 @@ public final class RemoteDaemon implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast("decoder", new FrameDecoder(c.maxFrameBytes()))
                                     .addLast("encoder", new FrameEncoder())
-                                    .addLast("receiver", new ReceiverHandler(served, applier, attachment,
+                                    .addLast("receiver", new ReceiverHandler(served, applier, remirror, attachment,
                                             () -> notReadyReason(heartbeats), roleGate))
                                     .addLast("errors", ProtocolErrorHandler.forServer());
                         }
@@ -185,7 +196,7 @@ public final class RemoteDaemon implements AutoCloseable {
             RemoteDaemon[] self = new RemoteDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(), Map.of("status", args -> self[0].status()));
             self[0] = new RemoteDaemon(config, unitId, volume, applied, applier, attachment, group, server, heartbeats,
-                    control, alerts, alertHook, timers, frontEnd);
+                    control, alerts, alertHook, timers, frontEnd, consistency, remirror);
             log.info("remote unit {} receiving volume '{}' ({} blocks of {} bytes) into {} on {}; applied seq {}",
                     unitId, c.volumeId(), volume.blockCount(), c.blockSize(), volume.describe(),
                     server.localAddress(), applied.get());
@@ -233,6 +244,11 @@ public final class RemoteDaemon implements AutoCloseable {
         return applier.durableAppliedSeq();
     }
 
+    /** Whether the copy was never synced, is inconsistent (a remirror is unfinished) or consistent. */
+    public org.blockmirror.protocol.RemoteSyncState syncState() {
+        return remirror.syncState();
+    }
+
     public RemoteStatus status() {
         LinkStatus ls = heartbeats.monitor().status();
         var hb = heartbeats.stats();
@@ -245,7 +261,7 @@ public final class RemoteDaemon implements AutoCloseable {
                 attachment.connections(), attached == null ? null : attached.toString(), applier.durableAppliedSeq(),
                 applier.writesApplied(), applier.blocksApplied(), applier.bufferedBytes(), applier.failures(),
                 new RemoteStatus.Verification(applier.verified(), applier.verifyMismatches()),
-                frontEnd == null ? null : frontEnd.status(), alerts.active());
+                frontEnd == null ? null : frontEnd.status(), alerts.active(), remirror.progress());
     }
 
     @Override
@@ -259,6 +275,7 @@ public final class RemoteDaemon implements AutoCloseable {
             }
         }
         List<AutoCloseable> parts = List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, applied, applier,
+                consistency, remirror,
                 () -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
                 () -> server.close().syncUninterruptibly(), heartbeats, timers::shutdownNow);
         for (int i = parts.size() - 1; i >= 0; i--) {

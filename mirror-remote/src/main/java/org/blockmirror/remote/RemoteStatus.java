@@ -20,7 +20,21 @@ public record RemoteStatus(
         long applyFailures,
         Verification verification,
         FrontEndStatus frontEnd,
-        List<Alert> alerts) {
+        List<Alert> alerts,
+        Remirror remirror) {
+
+    /**
+     * The copy's consistency and the last (or running) remirror.
+     *
+     * @param syncState       NEVER_SYNCED, INCONSISTENT (a remirror wrote and has not finished) or CONSISTENT
+     * @param active          a remirror is running on the current session
+     * @param chunksAnnounced chunks the local unit said it would compare
+     * @param refusedBecause  why the remirror was refused (the pre-hook failed), or null
+     */
+    public record Remirror(String syncState, boolean active, String kind, long chunksAnnounced, long rangesCompared,
+                           long rangesDiffering, long blocksCompared, long blocksDiffering, long blocksWritten,
+                           long bytesWritten, String refusedBecause) {
+    }
 
     /**
      * Verified ack mode (zero otherwise).

@@ -89,6 +89,11 @@ final class ReorderBuffer<T> {
         }
     }
 
+    /** Expects {@code seq} next, whatever was expected before (a remirror moved the applied seq). */
+    void restartAt(long seq) {
+        nextSeq = seq;
+    }
+
     void clear(Consumer<T> onDrop) {
         held.values().forEach(h -> onDrop.accept(h.item()));
         held.clear();

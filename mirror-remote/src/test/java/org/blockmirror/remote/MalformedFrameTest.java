@@ -105,7 +105,7 @@ class MalformedFrameTest {
     }
 
     private Hello goodHello(UUID unit, long session) {
-        return hello(unit, session, VOLUME_ID, VOLUME_BYTES, BS, 1);
+        return hello(unit, session, VOLUME_ID, VOLUME_BYTES, BS, FrameHeader.VERSION);
     }
 
     private static ByteBuffer content(long seed) {
@@ -248,32 +248,32 @@ class MalformedFrameTest {
 
     @Test
     void helloForAnotherVolumeSizeBlockSizeOrVersionIsRejectedWithTheReason() throws Exception {
-        HelloReject volume = refused(hello(unitA, 1, "other-volume", VOLUME_BYTES, BS, 1));
+        HelloReject volume = refused(hello(unitA, 1, "other-volume", VOLUME_BYTES, BS, FrameHeader.VERSION));
         assertEquals(RejectReason.VOLUME_MISMATCH, volume.reason());
         assertEquals("this remote serves volume 'frames', not 'other-volume'", volume.message());
 
-        HelloReject size = refused(hello(unitA, 1, VOLUME_ID, 2 * VOLUME_BYTES, BS, 1));
+        HelloReject size = refused(hello(unitA, 1, VOLUME_ID, 2 * VOLUME_BYTES, BS, FrameHeader.VERSION));
         assertEquals(RejectReason.SIZE_MISMATCH, size.reason());
         assertEquals("remote volume is " + VOLUME_BYTES + " bytes, local is " + 2 * VOLUME_BYTES, size.message());
 
-        HelloReject blockSize = refused(hello(unitA, 1, VOLUME_ID, VOLUME_BYTES, 512, 1));
+        HelloReject blockSize = refused(hello(unitA, 1, VOLUME_ID, VOLUME_BYTES, 512, FrameHeader.VERSION));
         assertEquals(RejectReason.BLOCK_SIZE_MISMATCH, blockSize.reason());
         assertEquals("remote volume block size is 4096, local is 512", blockSize.message());
 
-        HelloReject helloVersion = refused(hello(unitA, 1, VOLUME_ID, VOLUME_BYTES, BS, 2));
+        HelloReject helloVersion = refused(hello(unitA, 1, VOLUME_ID, VOLUME_BYTES, BS, 1));
         assertEquals(RejectReason.VERSION_MISMATCH, helloVersion.reason());
-        assertEquals("this remote speaks protocol version 1, not 2", helloVersion.message());
+        assertEquals("this remote speaks protocol version 2, not 1", helloVersion.message());
 
         // a frame of another protocol version: refused by the decoder before its payload is read
         try (RawPeer peer = new RawPeer(server)) {
             byte[] frame = RawPeer.encode(goodHello(unitA, 1));
-            frame[FrameHeader.VERSION_OFFSET] = 2;
+            frame[FrameHeader.VERSION_OFFSET] = 3;
             peer.sendBytes(frame);
             List<Message> answers = peer.receiveUntilClosed(TIMEOUT_MS);
             assertEquals(1, answers.size(), answers.toString());
             HelloReject frameVersion = assertInstanceOf(HelloReject.class, answers.get(0));
             assertEquals(RejectReason.VERSION_MISMATCH, frameVersion.reason());
-            assertEquals("unsupported protocol version 2, this peer speaks 1", frameVersion.message());
+            assertEquals("unsupported protocol version 3, this peer speaks 2", frameVersion.message());
         }
         assertAWellBehavedSessionWorks(unitA, 1);
     }

@@ -98,7 +98,7 @@ class VerifiedSessionTest {
 
     private RawPeer connect(AckMode mode, long session) throws Exception {
         RawPeer peer = new RawPeer(server);
-        peer.send(new Hello(1, unit, VOLUME_ID, VOLUME_BYTES, BS, 0, session, 0, 1, mode));
+        peer.send(new Hello(FrameHeader.VERSION, unit, VOLUME_ID, VOLUME_BYTES, BS, 0, session, 0, 1, mode));
         assertInstanceOf(HelloOk.class, peer.receive(TIMEOUT_MS));
         return peer;
     }
