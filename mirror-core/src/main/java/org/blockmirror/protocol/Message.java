@@ -5,7 +5,7 @@ package org.blockmirror.protocol;
  * Constructors validate their arguments, so an instance always encodes to a frame a peer accepts.
  */
 public sealed interface Message permits Hello, HelloOk, HelloReject, Write, Ack, Nak, Goodbye,
-        Verify, VerifyReply, Generations, RoleReject, RoleReverse, RoleReverseOk {
+        Verify, VerifyReply, Generations, RoleReject, RoleReverse, RoleReverseOk, Read, ReadData {
 
     FrameType frameType();
 }

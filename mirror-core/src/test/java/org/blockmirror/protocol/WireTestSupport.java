@@ -89,15 +89,16 @@ final class WireTestSupport {
 
     /**
      * The CRC32C a frame's header should carry, as docs/wire-protocol.md states it: header bytes
-     * 0..11, then the payload — for a WRITE (type 4) only its first 33 bytes, the fixed fields.
+     * 0..11, then the payload — for a WRITE (type 4) only its first 33 bytes, the fixed fields,
+     * for a READ_DATA (type 31) only its first 21.
      */
     static int crcOf(ByteBuf frame) {
         CRC32C crc = new CRC32C();
         byte[] all = bytes(frame);
         int payloadLength = all.length - 16;
-        boolean write = all[5] == 4;
+        int covered = all[5] == 4 ? Math.min(payloadLength, 33) : all[5] == 31 ? Math.min(payloadLength, 21) : payloadLength;
         crc.update(all, 0, 12);
-        crc.update(all, 16, write ? Math.min(payloadLength, 33) : payloadLength);
+        crc.update(all, 16, covered);
         return (int) crc.getValue();
     }
 
