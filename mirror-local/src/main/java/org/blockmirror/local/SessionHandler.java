@@ -11,6 +11,7 @@ import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.HelloReject;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.ReadData;
 import org.blockmirror.protocol.RoleReject;
 import org.blockmirror.protocol.Verify;
 
@@ -33,6 +34,9 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
         void onClosed(int connectionIndex, String why);
 
         void onWritable();
+
+        /** Fail-over: the answer to a READ (released by the caller once this returns). */
+        void onReadData(ReadData answer);
     }
 
     private final Hello hello;
@@ -63,6 +67,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
         } else if (msg instanceof Verify verify && handshake.isDone()) {
             events.onVerify(ctx.channel(), verify);
             unflushed = true;
+        } else if (msg instanceof ReadData answer && handshake.isDone()) {
+            events.onReadData(answer); // SimpleChannelInboundHandler releases it afterwards
         } else if (msg instanceof HelloOk ok) {
             handshake.complete(ok);
         } else if ((msg instanceof Generations || msg instanceof RoleReject) && handshake.isDone()) {
