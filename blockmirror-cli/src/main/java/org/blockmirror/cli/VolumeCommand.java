@@ -50,8 +50,10 @@ final class VolumeCommand implements Callable<Integer> {
         try {
             JsonNode answer = client.call("volume " + action);
             while (await && action.equals("replace") && answer.path("resync").asText().equals("copying")) {
-                System.out.println("resync: " + answer.path("resyncChunksCopied").asLong() + " of "
-                        + answer.path("resyncChunks").asLong() + " chunks copied");
+                if (!json) {
+                    System.out.println("resync: " + answer.path("resyncChunksCopied").asLong() + " of "
+                            + answer.path("resyncChunks").asLong() + " chunks copied");
+                }
                 Thread.sleep(1000);
                 answer = client.call("volume status");
             }
