@@ -235,6 +235,13 @@ class FailoverTest {
     @Test
     void withoutTheRemoteTheHostGetsTheErrorAndServiceResumesWhenItIsBack() throws Exception {
         startPair("ack.sync-timeout-ms = 1000");
+        String[] nothing = run("volume", "replace", "--config", pair.localConfig().toString());
+        assertEquals("1", nothing[0]);
+        assertEquals("blockmirror volume replace: daemon on " + dir.resolve("local.sock") + " answered: the local volume"
+                + " has not failed: nothing to replace\n", nothing[2]);
+        String[] unknown = run("volume", "swap", "--config", pair.localConfig().toString());
+        assertEquals("2", unknown[0]);
+        assertEquals("blockmirror volume: unknown action 'swap': status or replace\n", unknown[2]);
         workload(50);
         failing.get().failNow();
         readAndCheckOne(); // enters degraded mode on the read error, answered by the remote
@@ -263,6 +270,16 @@ class FailoverTest {
         workload(30);
         assertEquals("degraded", pair.local().status().localVolume().state());
         assertNotNull(volumeAlert());
+
+        // a replacement cannot be filled without the remote: the resync fails, the unit stays degraded
+        pair.stopRemote();
+        await("the session is gone", 5_000, () -> !REPLICATING.contains(pair.local().status().replication().phase()));
+        String[] replaced = run("volume", "replace", "--wait", "--config", pair.localConfig().toString());
+        assertEquals("1", replaced[0], replaced[1] + replaced[2]);
+        assertTrue(replaced[1].contains("local volume: degraded"), replaced[1]);
+        assertTrue(replaced[1].contains("resync: failed, 0 of 8 chunks, error: resync failed: reading blocks 0+256 from"
+                + " the remote: no session with the remote"), replaced[1]);
+        assertEquals("degraded", pair.local().status().localVolume().state());
     }
 
     @Test

@@ -112,8 +112,11 @@ final class PeerReadClient {
             if (e != null) {
                 failures.incrementAndGet();
             }
-        }).exceptionallyCompose(e -> CompletableFuture.failedFuture(e instanceof TimeoutException
-                ? new PeerReadException("no answer from the remote within " + limit + " ms") : e));
+        }).exceptionallyCompose(e -> {
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            return CompletableFuture.failedFuture(c instanceof TimeoutException
+                    ? new PeerReadException("no answer from the remote within " + limit + " ms") : c);
+        });
     }
 
     /** An answer from the remote (on a Netty event loop; the caller releases {@code answer} afterwards). */
