@@ -66,12 +66,14 @@ public final class LocalDaemon implements AutoCloseable {
     private final QueueControlState queueState;
     private final VolumeFailover failover;
     private final FailoverState failoverState;
+    private final VolumeOpener volumes;
 
     private LocalDaemon(LocalConfig config, UUID unitId, Volume volume, Journal journal, WritePipeline pipeline,
                         EventLoopGroup transportGroup, Replicator replicator, ConnectionArray connections,
                         HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control,
                         AlertCenter alerts, AlertListener alertHook, FrontEnd frontEnd, DirtyMap dirtyMap,
-                        QueueControlState queueState, VolumeFailover failover, FailoverState failoverState) {
+                        QueueControlState queueState, VolumeFailover failover, FailoverState failoverState,
+                        VolumeOpener volumes) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -90,6 +92,7 @@ public final class LocalDaemon implements AutoCloseable {
         this.queueState = queueState;
         this.failover = failover;
         this.failoverState = failoverState;
+        this.volumes = volumes;
     }
 
     /**
@@ -246,10 +249,10 @@ public final class LocalDaemon implements AutoCloseable {
             LocalDaemon[] self = new LocalDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(),
                     Map.of("status", args -> self[0].status(), "queue", queueControl::command,
-                            "volume", args -> self[0].volumeCommand(args, volumes)));
+                            "volume", args -> self[0].volumeCommand(args)));
             self[0] = new LocalDaemon(config, unitId, volume, journal, pipeline, group, replicator, connections,
                     heartbeats, timers, control, alerts, alertHook, frontEnd, dirtyMap, queueState, failover,
-                    failoverState);
+                    failoverState, volumes);
             log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
                             + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
                     volume.describe(), config.remoteAddress().getHostString() + ":" + config.remoteAddress().getPort(),
@@ -284,7 +287,7 @@ public final class LocalDaemon implements AutoCloseable {
      * Control command {@code volume [status|replace]}: fail-over state, or start refilling a
      * replaced disk from the remote ({@code volume.path} is opened again).
      */
-    private Object volumeCommand(List<String> args, VolumeOpener volumes) throws IOException {
+    public Object volumeCommand(List<String> args) throws IOException {
         String action = args.isEmpty() ? "status" : args.get(0);
         switch (action) {
             case "status" -> { }

@@ -121,6 +121,14 @@ public final class VolumeFailover {
         return true;
     }
 
+    /**
+     * Reads {@code blocks} at {@code lba} from the remote as of the journal head, as degraded
+     * mode does for every host read (public for tests and diagnostics; range checked by the caller).
+     */
+    public CompletableFuture<ByteBuffer> readThroughPeer(long lba, int blocks) {
+        return read(lba, blocks);
+    }
+
     /** Degraded: reads {@code blocks} at {@code lba} from the remote as of the journal head. */
     CompletableFuture<ByteBuffer> read(long lba, int blocks) {
         long see = journal.nextSeq() - 1;
