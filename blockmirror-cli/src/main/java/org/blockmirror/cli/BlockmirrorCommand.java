@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "blockmirror", mixinStandardHelpOptions = true, versionProvider = BlockmirrorCommand.VersionProvider.class,
         description = "Mirror a block device to a remote site over n TCP connections.",
         subcommands = {LocalCommand.class, RemoteCommand.class, UnitCommand.class, RoleCommand.class,
-                StatusCommand.class, QueueCommand.class, DemoCommand.class, BenchmarkCommand.class})
+                StatusCommand.class, QueueCommand.class, VolumeCommand.class, DemoCommand.class, BenchmarkCommand.class})
 public final class BlockmirrorCommand implements Runnable {
 
     /** Exit code for a configuration the daemon refuses to start with. */

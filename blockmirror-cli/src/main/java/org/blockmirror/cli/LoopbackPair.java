@@ -197,6 +197,16 @@ public final class LoopbackPair implements AutoCloseable {
         }
     }
 
+    /** Starts the local unit opening its volume with {@code volumes} (fault injection in tests). */
+    public void startLocal(org.blockmirror.local.VolumeOpener volumes) throws IOException {
+        try {
+            local = LocalDaemon.start(LocalConfig.load(localConf), MonotonicClock.system(), Clock.systemDefaultZone(),
+                    random, false, org.blockmirror.frontend.FrontEndFactory.UNAVAILABLE, null, volumes);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("generated local configuration is invalid: " + e.getMessage(), e);
+        }
+    }
+
     /** Adds {@code key = value} lines to the local unit's configuration (before it is started). */
     public void configureLocal(String... lines) throws IOException {
         Files.writeString(localConf, String.join("\n", lines) + "\n", StandardOpenOption.APPEND);

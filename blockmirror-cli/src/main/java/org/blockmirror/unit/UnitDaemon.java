@@ -176,6 +176,13 @@ public final class UnitDaemon implements AutoCloseable {
     private Map<String, ControlServer.Command> commands() {
         Map<String, ControlServer.Command> m = new LinkedHashMap<>();
         m.put("status", args -> status());
+        m.put("volume", args -> { // fail-over (F12): the primary half's volume
+            LocalDaemon l = primary;
+            if (l == null) {
+                throw new IOException("this unit is secondary: fail-over through the peer serves a primary's host");
+            }
+            return l.volumeCommand(args);
+        });
         m.put("role-show", args -> show());
         m.put("role-reverse", args -> reverse(args.contains("wait")));
         m.put("role-promote", args -> args.contains("force") ? promoteForce() : promote());

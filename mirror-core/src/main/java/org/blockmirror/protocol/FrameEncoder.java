@@ -128,6 +128,18 @@ public final class FrameEncoder extends MessageToMessageEncoder<Message> {
             writeState(frame, r.state());
         } else if (RemirrorPayloads.isRemirror(msg)) {
             return RemirrorPayloads.encode(frame, msg);
+        } else if (msg instanceof Read r) {
+            frame.writeLong(r.requestId());
+            frame.writeLong(r.seeSeq());
+            frame.writeLong(r.lba());
+            frame.writeInt(r.blockCount());
+            frame.writeInt(r.waitMillis());
+        } else if (msg instanceof ReadData d) {
+            frame.writeLong(d.requestId());
+            frame.writeByte(d.status().code());
+            frame.writeLong(d.appliedSeq());
+            frame.writeInt(d.dataCrc32c());
+            return d.content();
         } else {
             throw new IllegalStateException("unhandled message type " + msg.getClass());
         }

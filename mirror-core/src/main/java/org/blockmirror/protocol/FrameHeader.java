@@ -51,12 +51,14 @@ public final class FrameHeader {
      * except in WRITE and REMIRROR_DATA frames, where it stops before the data. The data is covered end to end by
      * the record's data CRC32C (a field the frame CRC does cover), computed when the write was
      * journalled and checked by the remote before it applies the write; checking it per hop too
-     * would cost two more passes over every byte for no extra protection.
+     * would cost two more passes over every byte for no extra protection. READ_DATA likewise: its
+     * data is covered by the CRC32C the remote computed when it read the blocks.
      */
     public static int crcCoveredPayloadLength(FrameType type, int payloadLength) {
         return switch (type) {
             case WRITE -> Math.min(payloadLength, WRITE_FIELDS_LENGTH);
             case REMIRROR_DATA -> Math.min(payloadLength, REMIRROR_DATA_FIELDS_LENGTH);
+            case READ_DATA -> Math.min(payloadLength, ReadData.FIELDS_LENGTH);
             default -> payloadLength;
         };
     }

@@ -31,7 +31,11 @@ public enum FrameType {
     /** Roles: the (just demoted) primary asks the secondary to take over as primary. */
     ROLE_REVERSE(22),
     /** Roles: the peer persisted its promotion and becomes primary. */
-    ROLE_REVERSE_OK(23);
+    ROLE_REVERSE_OK(23),
+    /** Fail-over (F12): the local unit reads blocks from the remote copy, once it applied a given seq. */
+    READ(30),
+    /** Fail-over: the remote's answer to a READ, with the blocks and their CRC32C. */
+    READ_DATA(31);
 
     private static final FrameType[] BY_CODE =
             new FrameType[java.util.Arrays.stream(values()).mapToInt(FrameType::code).max().orElse(0) + 1];

@@ -7,7 +7,7 @@ package org.blockmirror.protocol;
 public sealed interface Message permits Hello, HelloOk, HelloReject, Write, Ack, Nak, Goodbye,
         Verify, VerifyReply, Generations, RoleReject, RoleReverse, RoleReverseOk,
         RemirrorBegin, RemirrorReady, RangeSums, ChecksumDiff, BlockSums, RemirrorData, RemirrorAck, RemirrorDone,
-        RemirrorDoneAck {
+        RemirrorDoneAck, Read, ReadData {
 
     FrameType frameType();
 }

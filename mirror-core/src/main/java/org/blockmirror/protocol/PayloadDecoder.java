@@ -47,6 +47,8 @@ final class PayloadDecoder {
             case ROLE_REVERSE_OK -> new RoleReverseOk(stateOnly(FrameType.ROLE_REVERSE_OK, payload));
             case REMIRROR_BEGIN, REMIRROR_READY, RANGE_SUMS, RANGE_DIFF, BLOCK_SUMS, BLOCK_DIFF, REMIRROR_DATA,
                  REMIRROR_ACK, REMIRROR_DONE, REMIRROR_DONE_ACK -> RemirrorPayloads.decode(type, payload, blockSize);
+            case READ -> read(payload);
+            case READ_DATA -> readData(payload, blockSize);
         };
     }
 
@@ -202,6 +204,62 @@ final class PayloadDecoder {
             throw new ProtocolException("VERIFY_REPLY seq " + seq + ": " + problem);
         }
         return new VerifyReply(seq, verdict, remoteCrc, localCrc);
+    }
+
+    private static Read read(ByteBuf p) {
+        requireExactly(FrameType.READ, p, Read.LENGTH, null, null);
+        long requestId = p.getLong(0);
+        long seeSeq = p.getLong(8);
+        long lba = p.getLong(16);
+        long blockCount = p.getUnsignedInt(24);
+        long waitMillis = p.getUnsignedInt(28);
+        String what = "READ request " + Long.toUnsignedString(requestId);
+        if (seeSeq < 0) {
+            throw new ProtocolException(what + ": seq to see " + Long.toUnsignedString(seeSeq) + " is above 2^63-1");
+        }
+        if (lba < 0) {
+            throw new ProtocolException(what + ": LBA " + Long.toUnsignedString(lba) + " is above 2^63-1");
+        }
+        if (blockCount == 0 || blockCount > Integer.MAX_VALUE) {
+            throw new ProtocolException(what + ": block count " + blockCount + " is not in 1..2^31-1");
+        }
+        if (waitMillis > Integer.MAX_VALUE) {
+            throw new ProtocolException(what + ": wait " + waitMillis + " ms is not in 0..2^31-1");
+        }
+        return new Read(requestId, seeSeq, lba, (int) blockCount, (int) waitMillis);
+    }
+
+    private static ReadData readData(ByteBuf p, int blockSize) {
+        requireAtLeast(FrameType.READ_DATA, p, ReadData.FIELDS_LENGTH, null);
+        long requestId = p.getLong(0);
+        int code = p.getUnsignedByte(8);
+        long appliedSeq = p.getLong(9);
+        int dataCrc = p.getInt(17);
+        int dataLength = p.readableBytes() - ReadData.FIELDS_LENGTH;
+        String what = "READ_DATA request " + Long.toUnsignedString(requestId);
+        ReadStatus status = ReadStatus.fromCode(code);
+        if (status == null) {
+            throw new ProtocolException(what + ": unknown status " + code);
+        }
+        if (appliedSeq < 0) {
+            throw new ProtocolException(what + ": applied seq " + Long.toUnsignedString(appliedSeq) + " is above 2^63-1");
+        }
+        String problem = ReadData.inconsistency(status, dataLength, dataCrc);
+        if (problem != null) {
+            throw new ProtocolException(what + ": " + problem);
+        }
+        if (status == ReadStatus.OK) {
+            if (blockSize == 0) {
+                throw new ProtocolException(what + " arrived before the handshake set the block size");
+            }
+            if (dataLength % blockSize != 0) {
+                throw new ProtocolException(what + ": data length " + dataLength
+                        + " is not a whole number of " + blockSize + "-byte blocks");
+            }
+        }
+        // Every field is checked above, so the constructor cannot throw with the data retained.
+        ByteBuf data = dataLength == 0 ? Unpooled.EMPTY_BUFFER : p.retainedSlice(ReadData.FIELDS_LENGTH, dataLength);
+        return new ReadData(requestId, status, appliedSeq, dataCrc, data);
     }
 
     private static Generations generations(ByteBuf p) {

@@ -90,7 +90,7 @@ final class WireTestSupport {
     /**
      * The CRC32C a frame's header should carry, as docs/wire-protocol.md states it: header bytes
      * 0..11, then the payload — for a WRITE (type 4) only its first 33 bytes, the fixed fields,
-     * and for a REMIRROR_DATA (type 16) its first 24.
+     * for a REMIRROR_DATA (type 16) its first 24, and for a READ_DATA (type 31) its first 21.
      */
     static int crcOf(ByteBuf frame) {
         CRC32C crc = new CRC32C();
@@ -99,6 +99,7 @@ final class WireTestSupport {
         int covered = switch (all[5]) {
             case 4 -> Math.min(payloadLength, 33);  // WRITE: fixed fields only
             case 16 -> Math.min(payloadLength, 24); // REMIRROR_DATA: fixed fields only
+            case 31 -> Math.min(payloadLength, 21); // READ_DATA: fixed fields only
             default -> payloadLength;
         };
         crc.update(all, 0, 12);

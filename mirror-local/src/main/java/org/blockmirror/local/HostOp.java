@@ -34,6 +34,8 @@ final class HostOp {
     final boolean barrier;
     /** Bitmap mode: the op marked its chunks in the dirty map instead of going to the journal (seq 0). */
     boolean inMap;
+    /** Degraded (fail-over): the local volume was skipped; completes on the remote's ack or fails at the timeout. */
+    boolean throughPeer;
 
     HostOp(boolean trim, long lba, int blockCount, ByteBuffer data, long arrivalNanos) {
         this.trim = trim;

@@ -70,7 +70,8 @@ final class LocalAlerts implements LinkListener {
         center.set(AlertKind.SYNC_DEGRADED, pipeline.syncDegraded(), "sync mode degraded: the remote did not"
                 + " acknowledge within " + config.syncTimeoutMs() + " ms; writes complete locally and are replayed");
         String fatal = pipeline.fatalError();
-        center.set(AlertKind.VOLUME_IO_ERROR, fatal != null, fatal);
+        String degraded = pipeline.degradedMessage(); // fail-over: serving through the peer
+        center.set(AlertKind.VOLUME_IO_ERROR, fatal != null || degraded != null, fatal != null ? fatal : degraded);
         String error = replicator.lastError();
         long now = clock.nanos();
         if (error == null) {

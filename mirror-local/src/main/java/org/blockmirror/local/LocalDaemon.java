@@ -64,12 +64,16 @@ public final class LocalDaemon implements AutoCloseable {
     private final FrontEnd frontEnd; // null: frontend = none
     private final DirtyMap dirtyMap;
     private final QueueControlState queueState;
+    private final VolumeFailover failover;
+    private final FailoverState failoverState;
+    private final VolumeOpener volumes;
 
     private LocalDaemon(LocalConfig config, UUID unitId, Volume volume, Journal journal, WritePipeline pipeline,
                         EventLoopGroup transportGroup, Replicator replicator, ConnectionArray connections,
                         HeartbeatService heartbeats, ScheduledExecutorService timers, ControlServer control,
                         AlertCenter alerts, AlertListener alertHook, FrontEnd frontEnd, DirtyMap dirtyMap,
-                        QueueControlState queueState) {
+                        QueueControlState queueState, VolumeFailover failover, FailoverState failoverState,
+                        VolumeOpener volumes) {
         this.config = config;
         this.unitId = unitId;
         this.volume = volume;
@@ -86,6 +90,9 @@ public final class LocalDaemon implements AutoCloseable {
         this.frontEnd = frontEnd;
         this.dirtyMap = dirtyMap;
         this.queueState = queueState;
+        this.failover = failover;
+        this.failoverState = failoverState;
+        this.volumes = volumes;
     }
 
     /**
@@ -132,6 +139,16 @@ public final class LocalDaemon implements AutoCloseable {
     public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
                                     boolean formatJournal, FrontEndFactory frontEnds, Replicator.SessionGate gate)
             throws IOException {
+        return start(config, clock, timeOfDay, random, formatJournal, frontEnds, gate, VolumeOpener.FILES);
+    }
+
+    /**
+     * As above, opening the local volume with {@code volumes} (at start-up and when a failed disk
+     * is replaced; tests inject faults through it).
+     */
+    public static LocalDaemon start(LocalConfig config, MonotonicClock clock, Clock timeOfDay, Random random,
+                                    boolean formatJournal, FrontEndFactory frontEnds, Replicator.SessionGate gate,
+                                    VolumeOpener volumes) throws IOException {
         CommonConfig c = config.common();
         UUID unitId = UnitIdentity.loadOrCreate(c.stateDir(), c.unitId(),
                 () -> new UUID(random.nextLong(), random.nextLong()));
@@ -142,14 +159,24 @@ public final class LocalDaemon implements AutoCloseable {
                 opened.add(closeable);
             }
             AlertCenter alerts = new AlertCenter("local", c.volumeId(), clock, alertHook);
-            FileVolume volume = FileVolume.open(c.volumePath(), c.blockSize(), c.volumeSize(), c.volumeSize());
+            FailoverState failoverState = FailoverState.open(c.stateDir());
+            opened.add(failoverState);
+            ReplaceableVolume volume = new ReplaceableVolume(openVolume(volumes, c, failoverState));
             opened.add(volume);
             boolean newJournal = formatJournal || journalIsNew(config);
             Journal journal = openJournal(config, clock, formatJournal);
             opened.add(journal);
             QueueControlState queueState = QueueControlState.open(c.stateDir());
             opened.add(queueState);
-            redo(journal, volume, redoFrom(journal, queueState, newJournal));
+            if (failoverState.volumeFailed()) {
+                // the volume lacks what the remote acknowledged while degraded; redoing the journal onto it
+                // would not bring those writes back: it is refilled from the remote when it is replaced
+                log.warn("{}: the local volume failed before the restart ({}): not redoing the journal onto it;"
+                        + " serving through the peer until `blockmirror volume replace`", failoverState.path(),
+                        failoverState.reason());
+            } else {
+                redo(journal, volume, redoFrom(journal, queueState, newJournal));
+            }
             DirtyMap dirtyMap = DirtyMap.openOrCreate(config.dirtyMapPath(), c.blockSize(), volume.blockCount(),
                     config.dirtyMapChunkBytes() / c.blockSize());
             opened.add(dirtyMap);
@@ -161,6 +188,15 @@ public final class LocalDaemon implements AutoCloseable {
             WritePipeline pipeline = new WritePipeline(volume, journal, clock, new WritePipeline.Settings(
                     config.ackMode(), config.journalFullTimeoutMs(), config.syncTimeoutMs(), config.maxRecordBytes(),
                     config.maxBatchBytes()), new CompactPolicy(config.journalHighWaterPercent()), dirtyMap, queueState);
+            java.util.concurrent.atomic.AtomicReference<Replicator> replicatorRef = new java.util.concurrent.atomic.AtomicReference<>();
+            int peerReadBytes = Math.min(config.maxRecordBytes(), c.maxFrameBytes() - org.blockmirror.protocol.ReadData.FIELDS_LENGTH);
+            PeerReadClient peerReads = new PeerReadClient(hint -> {
+                Replicator r = replicatorRef.get();
+                return r == null ? null : r.readChannel(hint);
+            }, c.blockSize(), peerReadBytes, (int) config.syncTimeoutMs());
+            VolumeFailover failover = new VolumeFailover(failoverState, peerReads, journal, volume,
+                    Math.min(1 << 20, peerReadBytes), config.syncTimeoutMs());
+            pipeline.enableFailover(failover);
             pipeline.start();
             opened.add(pipeline);
 
@@ -177,6 +213,8 @@ public final class LocalDaemon implements AutoCloseable {
                             config.ackMode().wire()),
                     group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),
                             config.sendBlackout(), clock, timeOfDay));
+            replicator.setReadAnswers(peerReads::onReadData);
+            replicatorRef.set(replicator);
             replicator.setSendingStopped(queueState.sendStopped());
             replicator.setSessionGate(gate);
             RemirrorSource.Settings remirrorSettings = RemirrorSource.Settings.defaults();
@@ -220,9 +258,11 @@ public final class LocalDaemon implements AutoCloseable {
 
             LocalDaemon[] self = new LocalDaemon[1];
             ControlServer control = ControlServer.start(c.controlSocket(),
-                    Map.of("status", args -> self[0].status(), "queue", queueControl::command));
+                    Map.of("status", args -> self[0].status(), "queue", queueControl::command,
+                            "volume", args -> self[0].volumeCommand(args)));
             self[0] = new LocalDaemon(config, unitId, volume, journal, pipeline, group, replicator, connections,
-                    heartbeats, timers, control, alerts, alertHook, frontEnd, dirtyMap, queueState);
+                    heartbeats, timers, control, alerts, alertHook, frontEnd, dirtyMap, queueState, failover,
+                    failoverState, volumes);
             log.info("local unit {} serving volume '{}' ({} blocks of {} bytes) from {}; mirroring to {} over {} "
                             + "connections, ack mode {}", unitId, c.volumeId(), volume.blockCount(), c.blockSize(),
                     volume.describe(), config.remoteAddress().getHostString() + ":" + config.remoteAddress().getPort(),
@@ -233,6 +273,54 @@ public final class LocalDaemon implements AutoCloseable {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /**
+     * The local volume; if it failed before a restart and cannot even be opened now (the disk is
+     * gone), a stand-in whose I/O fails: the unit serves through the peer until it is replaced.
+     */
+    private static org.blockmirror.volume.Volume openVolume(VolumeOpener volumes, CommonConfig c, FailoverState state)
+            throws IOException {
+        try {
+            return volumes.open(c);
+        } catch (IOException e) {
+            if (!state.volumeFailed() || c.volumeSize() == 0) {
+                throw e;
+            }
+            log.warn("local volume {} cannot be opened ({}); it had failed before the restart: serving through the peer",
+                    c.volumePath(), e.getMessage());
+            return new UnavailableVolume(c.volumePath().toString(), c.blockSize(), c.volumeSize(), e.getMessage());
+        }
+    }
+
+    /**
+     * Control command {@code volume [status|replace]}: fail-over state, or start refilling a
+     * replaced disk from the remote ({@code volume.path} is opened again).
+     */
+    public Object volumeCommand(List<String> args) throws IOException {
+        String action = args.isEmpty() ? "status" : args.get(0);
+        switch (action) {
+            case "status" -> { }
+            case "replace" -> {
+                if (!failover.degraded()) {
+                    throw new IOException("the local volume has not failed: nothing to replace");
+                }
+                org.blockmirror.volume.Volume replacement = volumes.open(config.common());
+                try {
+                    failover.replace(replacement);
+                } catch (IOException | RuntimeException e) {
+                    replacement.close();
+                    throw e;
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown volume action '" + action + "': status or replace");
+        }
+        return failover.status();
+    }
+
+    /** Fail-over through the peer: degraded mode and the replacement of a failed volume. */
+    public VolumeFailover failover() {
+        return failover;
     }
 
     static HeartbeatSettings heartbeatSettings(CommonConfig c) {
@@ -339,7 +427,7 @@ public final class LocalDaemon implements AutoCloseable {
                 new LocalStatus.Verification(replicator.verified(), replicator.verifyMismatches(),
                         replicator.resends()),
                 frontEnd == null ? null : frontEnd.status(),
-                Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active());
+                Math.max(0, js.durableSeq() - acked), js.usedBytes(), alerts.active(), failover.status());
     }
 
     /** Journal records the remote has not acknowledged yet. */
@@ -386,7 +474,7 @@ public final class LocalDaemon implements AutoCloseable {
             }
         }
         // listed in opening order; closed in reverse
-        closeAll(List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, volume, journal, queueState,
+        closeAll(List.of(alertHook instanceof AutoCloseable hook ? hook : () -> { }, failoverState, volume, journal, queueState,
                 dirtyMap, pipeline,
                 () -> transportGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly(),
                 replicator, heartbeats, timers::shutdownNow));

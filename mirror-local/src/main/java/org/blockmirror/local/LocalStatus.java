@@ -11,6 +11,7 @@ import org.blockmirror.frontend.FrontEndStatus;
  * @param frontEnd   the disk shown to the host, or null when {@code frontend = none}
  * @param lagRecords journal records the remote has not acknowledged yet
  * @param lagBytes   journal bytes they occupy
+ * @param localVolume fail-over: "ok", or "degraded" (serving through the peer) and the replacement's resync
  */
 public record LocalStatus(
         String role,
@@ -27,7 +28,8 @@ public record LocalStatus(
         FrontEndStatus frontEnd,
         long lagRecords,
         long lagBytes,
-        List<Alert> alerts) {
+        List<Alert> alerts,
+        VolumeFailover.Status localVolume) {
 
     /** The heartbeat link to the peer. */
     public record Link(String state, long millisInState, Long lastHeardMillisAgo, Long probationRemainingMillis,

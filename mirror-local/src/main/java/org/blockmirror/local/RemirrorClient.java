@@ -61,6 +61,11 @@ public final class RemirrorClient implements AutoCloseable {
             }
 
             @Override
+            public void onReadData(org.blockmirror.protocol.ReadData answer) {
+                // a remirror-only connection sends no READ
+            }
+
+            @Override
             public void onClosed(int connectionIndex, String why) {
             }
 

@@ -39,6 +39,7 @@ import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.ReadData;
 import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
@@ -134,6 +135,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final Thread thread;
     private volatile SessionGate gate;
     private volatile Phase phase = Phase.WAITING_FOR_LINK;
+    private volatile java.util.function.Consumer<ReadData> readAnswers;
     private volatile long sentSeq;
     private volatile String lastError;
     /** The operator stopped sending ({@code blockmirror queue stop-send}): records are held, the session stays. */
@@ -903,6 +905,14 @@ public final class Replicator implements LinkListener, AutoCloseable {
             }
         }
 
+        @Override
+        public void onReadData(ReadData answer) {
+            java.util.function.Consumer<ReadData> to = readAnswers;
+            if (to != null) {
+                to.accept(answer);
+            }
+        }
+
         private void signal() {
             lock.lock();
             try {
@@ -914,6 +924,26 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     // ---- status ----
+
+    /** Fail-over: where READ_DATA answers go ({@link PeerReadClient}); call before {@link #start}. */
+    void setReadAnswers(java.util.function.Consumer<ReadData> answers) {
+        this.readAnswers = answers;
+    }
+
+    /**
+     * Fail-over: a connection of the current session for a READ (spread by {@code hint}), or null
+     * if no session is admitted and streaming. READs share the connections with WRITEs.
+     */
+    io.netty.channel.Channel readChannel(long hint) {
+        lock.lock();
+        try {
+            ReplicationSession s = session;
+            return s == null || !s.isOpen() ? null
+                    : s.channels.get((int) Long.remainderUnsigned(hint, s.channels.size()));
+        } finally {
+            lock.unlock();
+        }
+    }
 
     public Phase phase() {
         return phase;

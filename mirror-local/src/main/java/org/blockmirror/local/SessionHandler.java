@@ -15,6 +15,7 @@ import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.HelloReject;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
+import org.blockmirror.protocol.ReadData;
 import org.blockmirror.protocol.RoleReject;
 import org.blockmirror.protocol.Verify;
 
@@ -41,6 +42,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
         /** An answer of the remirror exchange (REMIRROR_READY, RANGE/BLOCK_DIFF, REMIRROR_ACK, REMIRROR_DONE_ACK). */
         default void onRemirror(Message answer) {
         }
+        /** Fail-over: the answer to a READ (released by the caller once this returns). */
+        void onReadData(ReadData answer);
     }
 
     private final Hello hello;
@@ -71,6 +74,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Message> {
         } else if (msg instanceof Verify verify && handshake.isDone()) {
             events.onVerify(ctx.channel(), verify);
             unflushed = true;
+        } else if (msg instanceof ReadData answer && handshake.isDone()) {
+            events.onReadData(answer); // SimpleChannelInboundHandler releases it afterwards
         } else if (msg instanceof HelloOk ok) {
             handshake.complete(ok);
         } else if ((msg instanceof Generations || msg instanceof RoleReject) && handshake.isDone()) {

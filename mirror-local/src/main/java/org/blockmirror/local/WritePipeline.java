@@ -112,6 +112,10 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     private volatile boolean journalFullAlert;
     private volatile String fatalError;
     private volatile boolean closed;
+    /** Fail-over through the peer (SPEC F12), or null: a volume I/O error stops the unit. */
+    private volatile VolumeFailover failover;
+    /** Entering degraded mode and entering bitmap mode exclude each other (bitmap mode needs the volume). */
+    private final Object volumeModeSwitch = new Object();
 
     /**
      * @param volume must already hold every durable record of {@code journal} (the daemon redoes
@@ -186,6 +190,42 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         volumeFlusher.start();
     }
 
+    /** Serves through the peer when the local volume fails instead of stopping ({@link VolumeFailover}). */
+    void enableFailover(VolumeFailover f) {
+        this.failover = f;
+    }
+
+    /**
+     * The local volume failed: degraded mode if the remote copy can stand in for it, i.e. unless
+     * the dirty map holds writes that only the local volume has.
+     */
+    private boolean enterDegraded(String what, IOException e) {
+        VolumeFailover f = failover;
+        if (f == null) {
+            return false;
+        }
+        synchronized (volumeModeSwitch) {
+            if (bitmap != null && (bitmap.active() || !bitmap.map().isEmpty())) {
+                log.error("local volume failed ({}), and the remote cannot stand in: the dirty map holds {} chunks"
+                        + " that only the local volume has", what, bitmap.map().dirtyChunks());
+                return false;
+            }
+            return f.enter(what, e);
+        }
+    }
+
+    private boolean degraded() {
+        VolumeFailover f = failover;
+        return f != null && f.degraded();
+    }
+
+    /** Bitmap mode and the dirty map keep data on the local volume only: refused while it has failed. */
+    private void refuseIfDegraded(String what) throws IOException {
+        if (degraded()) {
+            throw new IOException(what + " is impossible: the local volume failed and host I/O goes through the peer");
+        }
+    }
+
     // ---- BlockDevice ----
 
     @Override
@@ -209,7 +249,11 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         if (bad != null) {
             return CompletableFuture.failedFuture(bad);
         }
-        return CompletableFuture.supplyAsync(() -> {
+        VolumeFailover f = failover;
+        if (f != null && f.degraded()) {
+            return f.read(lba, blocks);
+        }
+        CompletableFuture<ByteBuffer> local = CompletableFuture.supplyAsync(() -> {
             ByteBuffer buf = ByteBuffer.allocate(blocks * blockSize);
             try {
                 volume.read(lba * blockSize, buf);
@@ -219,6 +263,14 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             }
             return buf.flip();
         }, readers);
+        return f == null ? local : local.exceptionallyCompose(e -> {
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (c.getCause() instanceof IOException io
+                    && enterDegraded("read from " + volume.describe() + " failed: " + io.getMessage(), io)) {
+                return f.read(lba, blocks);
+            }
+            return CompletableFuture.failedFuture(c);
+        });
     }
 
     @Override
@@ -380,7 +432,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                     appended = new ArrayList<>(batch.size());
                 }
                 copyOnOverwrite.preserve(op.lba, op.blockCount, deadline);
-                op.compact = !op.trim && compactPolicy.compact(journal.stats());
+                op.compact = !op.trim && !degraded() && compactPolicy.compact(journal.stats());
                 RecordType type = op.trim ? RecordType.TRIM : op.compact ? RecordType.COMPACT : RecordType.WRITE;
                 op.seq = journal.append(type, op.lba, op.blockCount, type == RecordType.WRITE ? op.data.duplicate() : null,
                         deadline);
@@ -390,7 +442,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 }
                 appended.add(op);
             } catch (JournalFullException e) {
-                if (bitmap != null) {
+                if (bitmap != null && !degraded()) {
                     if (collapseIntoMap(appended, e)) {
                         markInMap(op, appended);
                     } else {
@@ -487,7 +539,10 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         }
         long last = journal.nextSeq() - 1;
         awaitVolumeThrough(last);
-        bitmap.enter(last, why);
+        synchronized (volumeModeSwitch) {
+            refuseIfDegraded("bitmap mode (" + why + ")");
+            bitmap.enter(last, why);
+        }
     }
 
     /**
@@ -519,6 +574,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         if (bitmap == null) {
             throw new IllegalStateException("this write pipeline has no dirty map");
         }
+        refuseIfDegraded("moving journal records into the dirty map");
         awaitVolumeThrough(throughSeq);
         JournalToMap.Result result = JournalToMap.mark(journal, bitmap.map(), throughSeq);
         journal.release(throughSeq);
@@ -691,9 +747,11 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     private void writeToVolume(List<HostOp> batch) {
         boolean flushNow = false;
         long bytes = 0;
+        // degraded: the batch skips the local volume (fail-over) and completes on the remote's ack
+        boolean throughPeer = failover != null && failover.volumeStage(batch);
         try {
             for (HostOp op : batch) {
-                if (!op.isHostIo()) {
+                if (!op.isHostIo() || throughPeer) {
                     continue;
                 }
                 if (op.trim) {
@@ -708,10 +766,17 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 volume.flush(); // covers every earlier batch too: this thread wrote them
             }
         } catch (IOException e) {
-            // The journal already holds these writes, so the remote will get them; the
-            // host is told they failed (SCSI leaves a failed write's blocks undefined).
-            failFatally("local volume " + volume.describe() + ": " + e.getMessage(), e, batch);
-            return;
+            String what = "local volume " + volume.describe() + ": " + e.getMessage();
+            if (enterDegraded(what, e)) {
+                throughPeer = failover.volumeStage(batch); // the journal holds them: the remote serves them
+                flushNow = false;
+                bytes = 0;
+            } else {
+                // The journal already holds these writes, so the remote will get them; the
+                // host is told they failed (SCSI leaves a failed write's blocks undefined).
+                failFatally(what, e, batch);
+                return;
+            }
         }
         long now = clock.nanos();
         long lastSeq = 0;
@@ -727,9 +792,14 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             } else if (op.isHostIo()) {
                 blocksWritten.addAndGet(op.blockCount);
                 op.locallyDurableNanos = now;
+                op.throughPeer = throughPeer;
                 lastSeq = Math.max(lastSeq, op.seq);
                 journaled.add(op);
             }
+        }
+        if (throughPeer) {
+            // no local volume to wait for: the journal is released on the remote's ack alone
+            flushNow = true;
         }
         long written;
         flushLock.lock();
@@ -753,7 +823,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 complete(op);
             }
         }
-        if (settings.ackMode() == AckMode.ASYNC) {
+        if (settings.ackMode() == AckMode.ASYNC && !throughPeer) {
             journaled.forEach(this::complete);
         } else {
             awaitRemote(journaled);
@@ -784,9 +854,16 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                     volume.flush();
                     volumeFlushed(target);
                 } catch (IOException e) {
-                    // Acknowledged writes are safe: the journal keeps them (not released) and
-                    // redoes them on the next start. New writes are refused.
-                    failFatally("local volume " + volume.describe() + " flush: " + e.getMessage(), e, List.of());
+                    String what = "local volume " + volume.describe() + " flush: " + e.getMessage();
+                    if (enterDegraded(what, e)) {
+                        // the journal holds these records and the remote gets them; the local
+                        // volume is out of the picture until it is replaced and resynced
+                        volumeFlushed(target);
+                    } else {
+                        // Acknowledged writes are safe: the journal keeps them (not released) and
+                        // redoes them on the next start. New writes are refused.
+                        failFatally(what, e, List.of());
+                    }
                 }
             }
             if (last) {
@@ -858,7 +935,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 restored = syncDegraded.getAndSet(0) > 0;
             }
             releaseJournal();
-            if (settings.ackMode().waitsForRemote()) {
+            if (settings.ackMode().waitsForRemote() || failover != null) { // degraded writes wait in any mode
                 while (!awaitingRemote.isEmpty() && awaitingRemote.peek().seq <= remoteAckedSeq) {
                     complete(awaitingRemote.poll());
                 }
@@ -896,7 +973,12 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         remoteLock.lock();
         try {
             while (!awaitingRemote.isEmpty() && now - awaitingRemote.peek().locallyDurableNanos >= limit) {
-                complete(awaitingRemote.poll());
+                HostOp op = awaitingRemote.poll();
+                if (op.throughPeer) { // degraded: without the remote's ack the write exists in the journal only
+                    fail(op, failover.writeNotAcknowledged(op.seq));
+                    continue;
+                }
+                complete(op);
                 expired++;
             }
         } finally {
@@ -1019,6 +1101,12 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
 
     public String fatalError() {
         return fatalError;
+    }
+
+    /** While the local volume has failed and host I/O goes through the peer: the alert's message; else null. */
+    public String degradedMessage() {
+        VolumeFailover f = failover;
+        return f == null ? null : f.alertMessage();
     }
 
     /** Stops accepting writes, finishes what was queued, and stops the stage threads. */

@@ -31,7 +31,27 @@ final class AppliedSequence implements AutoCloseable {
 
     void persist(long seq) throws IOException {
         file.write(ByteBuffer.allocate(8).putLong(seq).array());
-        value = seq;
+        synchronized (this) {
+            value = seq;
+            notifyAll();
+        }
+    }
+
+    /**
+     * Waits until the applied seq is at least {@code seq} (fail-over reads, {@link PeerReadServer}).
+     *
+     * @return the applied seq then; below {@code seq} if the wait timed out
+     */
+    synchronized long awaitAtLeast(long seq, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (value < seq) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return value;
     }
 
     @Override

@@ -19,6 +19,8 @@ import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.NakStatus;
 import org.blockmirror.protocol.RangeSums;
+import org.blockmirror.protocol.Read;
+import org.blockmirror.protocol.ReadStatus;
 import org.blockmirror.protocol.RecordType;
 import org.blockmirror.protocol.RejectReason;
 import org.blockmirror.protocol.RemirrorBegin;
@@ -56,6 +58,7 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     /** Null when sessions may start; otherwise why not (e.g. the heartbeat link is on probation). */
     private final Supplier<String> notReadyReason;
     private final RoleGate roleGate; // null: no roles (blockmirror remote)
+    private PeerReadServer peerReads; // null: READ frames close the connection
     private long sessionId;
     private boolean handshaken;
     private boolean verifiedMode;
@@ -78,6 +81,12 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
         this.notReadyReason = notReadyReason;
     }
 
+    /** Serves the local unit's READs (fail-over) with {@code server}. */
+    ReceiverHandler servingReads(PeerReadServer server) {
+        this.peerReads = server;
+        return this;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Message msg) {
         if (!handshaken) {
@@ -94,6 +103,13 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
             receive(ctx, w);
         } else if (msg instanceof VerifyReply reply) {
             verdict(ctx, reply);
+        } else if (msg instanceof Read read && peerReads != null) {
+            if (roleGate != null && !roleGate.admits(sessionId)) {
+                ctx.writeAndFlush(peerReads.refuse(read, ReadStatus.NOT_READY,
+                        "session " + Long.toHexString(sessionId) + " was not admitted by the role exchange"));
+            } else {
+                peerReads.serve(ctx.channel(), read);
+            }
         } else if (msg instanceof Generations g && roleGate != null) {
             ctx.writeAndFlush(roleGate.onGenerations(sessionId, g));
         } else if (msg instanceof RoleReverse r && roleGate != null) {

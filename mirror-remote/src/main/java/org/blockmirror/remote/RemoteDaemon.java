@@ -133,6 +133,8 @@ public final class RemoteDaemon implements AutoCloseable {
             remirror.start();
             opened.add(remirror);
             Attachment attachment = new Attachment();
+            PeerReadServer peerReads = new PeerReadServer(volume, applied, c.maxFrameBytes());
+            opened.add(peerReads);
 
             HeartbeatService heartbeats = HeartbeatService.builder()
                     .unitId(unitId).volumeId(c.volumeId())
@@ -167,7 +169,7 @@ public final class RemoteDaemon implements AutoCloseable {
                             ch.pipeline().addLast("decoder", new FrameDecoder(c.maxFrameBytes()))
                                     .addLast("encoder", new FrameEncoder())
                                     .addLast("receiver", new ReceiverHandler(served, applier, remirror, attachment,
-                                            () -> notReadyReason(heartbeats), roleGate))
+                                            () -> notReadyReason(heartbeats), roleGate).servingReads(peerReads))
                                     .addLast("errors", ProtocolErrorHandler.forServer());
                         }
                     })
@@ -176,6 +178,7 @@ public final class RemoteDaemon implements AutoCloseable {
                 throw new IOException("cannot listen on " + config.listenAddress() + " (listen.address)");
             }
             opened.add(() -> server.close().syncUninterruptibly());
+            server.closeFuture().addListener(f -> peerReads.close()); // no field: it lives as long as the listener
             heartbeats.start();
             opened.add(heartbeats);
             ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
