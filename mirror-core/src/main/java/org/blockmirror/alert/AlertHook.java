@@ -1,11 +1,8 @@
 package org.blockmirror.alert;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +26,6 @@ public final class AlertHook implements AlertListener, AutoCloseable {
 
     /** Events queued beyond this (a hook far slower than the alerts) are dropped with a warning. */
     public static final int MAX_QUEUED = 1000;
-    private static final int MAX_LOGGED_CHARS = 200;
 
     private static final Logger log = LoggerFactory.getLogger(AlertHook.class);
 
@@ -94,85 +90,28 @@ public final class AlertHook implements AlertListener, AutoCloseable {
 
     private void run(AlertEvent e) throws InterruptedException {
         String what = command + " " + e.kind() + " " + e.state().word();
-        Path output;
-        try {
-            output = Files.createTempFile("blockmirror-hook", ".out");
-        } catch (IOException ex) {
-            log.warn("alert hook {}: cannot create a file for its output: {}", what, ex.getMessage());
-            return;
-        }
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command.toString(), e.kind().name(), e.state().word(),
-                    e.volumeId(), e.message())
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile()); // a file, not a pipe: a hook's children cannot hang us
-            Map<String, String> env = pb.environment();
-            env.put("BLOCKMIRROR_EVENT", e.kind().name());
-            env.put("BLOCKMIRROR_STATE", e.state().word());
-            env.put("BLOCKMIRROR_VOLUME", e.volumeId());
-            env.put("BLOCKMIRROR_ROLE", e.role());
-            env.put("BLOCKMIRROR_MESSAGE", e.message());
-            env.put("BLOCKMIRROR_TIME", Instant.ofEpochMilli(e.timeMillis()).toString());
-            long started = System.nanoTime();
-            Process p;
-            try {
-                p = pb.start();
-            } catch (IOException ex) {
-                log.warn("alert hook {}: cannot run it: {}", what, ex.getMessage());
-                return;
-            }
-            try {
-                p.getOutputStream().close(); // no input
-            } catch (IOException ignored) {
-                // the hook exited already
-            }
-            boolean exited;
-            try {
-                exited = p.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException ex) {
-                kill(p);
-                throw ex;
-            }
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            if (!exited) {
-                kill(p);
-                log.warn("alert hook {}: killed after {} ms (alert.hook-timeout-ms); output: {}", what, ms,
-                        firstLine(output));
-            } else if (p.exitValue() != 0) {
-                log.warn("alert hook {}: exit status {} after {} ms; output: {}", what, p.exitValue(), ms,
-                        firstLine(output));
-            } else {
-                log.info("alert hook {}: exit status 0 after {} ms; output: {}", what, ms, firstLine(output));
-            }
-        } finally {
-            try {
-                Files.deleteIfExists(output);
-            } catch (IOException ignored) {
-                // a stray temporary file is harmless
+        HookProcess.Outcome o = HookProcess.run(
+                List.of(command.toString(), e.kind().name(), e.state().word(), e.volumeId(), e.message()),
+                Map.of("BLOCKMIRROR_EVENT", e.kind().name(),
+                        "BLOCKMIRROR_STATE", e.state().word(),
+                        "BLOCKMIRROR_VOLUME", e.volumeId(),
+                        "BLOCKMIRROR_ROLE", e.role(),
+                        "BLOCKMIRROR_MESSAGE", e.message(),
+                        "BLOCKMIRROR_TIME", Instant.ofEpochMilli(e.timeMillis()).toString()),
+                timeoutMs);
+        switch (o.ending()) {
+            case NOT_STARTED -> log.warn("alert hook {}: {}", what, o.detail());
+            case TIMED_OUT -> log.warn("alert hook {}: killed after {} ms (alert.hook-timeout-ms); output: {}", what,
+                    o.millis(), o.detail());
+            case EXITED -> {
+                if (o.exitStatus() != 0) {
+                    log.warn("alert hook {}: exit status {} after {} ms; output: {}", what, o.exitStatus(), o.millis(),
+                            o.detail());
+                } else {
+                    log.info("alert hook {}: exit status 0 after {} ms; output: {}", what, o.millis(), o.detail());
+                }
             }
         }
-    }
-
-    private static void kill(Process p) throws InterruptedException {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-    }
-
-    private static String firstLine(Path output) {
-        byte[] head;
-        try (InputStream in = Files.newInputStream(output)) {
-            head = in.readNBytes(4 * MAX_LOGGED_CHARS);
-        } catch (IOException ex) {
-            return "(unreadable: " + ex.getMessage() + ")";
-        }
-        String text = new String(head, StandardCharsets.UTF_8); // malformed bytes become U+FFFD
-        int eol = text.indexOf('\n');
-        String line = (eol >= 0 ? text.substring(0, eol) : text).strip();
-        if (line.isEmpty()) {
-            return "(none)";
-        }
-        return line.length() > MAX_LOGGED_CHARS ? line.substring(0, MAX_LOGGED_CHARS) + "..." : line;
     }
 
     /** Lets the hooks already queued run (each within its timeout), then stops the worker. */

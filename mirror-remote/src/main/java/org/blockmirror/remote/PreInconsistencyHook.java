@@ -1,12 +1,9 @@
 package org.blockmirror.remote;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.blockmirror.alert.HookProcess;
 import org.blockmirror.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,78 +45,27 @@ public record PreInconsistencyHook(Path command, long timeoutMs) {
         if (command == null) {
             return null;
         }
-        Path output;
-        try {
-            output = Files.createTempFile("blockmirror-prehook", ".out");
-        } catch (IOException e) {
-            return "remirror.pre-hook " + command + ": cannot create a file for its output: " + e.getMessage();
-        }
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command.toString(), "REMIRROR_PRE", volumeId, volumePath,
-                    Long.toString(appliedSeq))
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile());
-            Map<String, String> env = pb.environment();
-            env.put("BLOCKMIRROR_EVENT", "REMIRROR_PRE");
-            env.put("BLOCKMIRROR_ROLE", "remote");
-            env.put("BLOCKMIRROR_VOLUME", volumeId);
-            env.put("BLOCKMIRROR_VOLUME_PATH", volumePath);
-            env.put("BLOCKMIRROR_APPLIED_SEQ", Long.toString(appliedSeq));
-            env.put("BLOCKMIRROR_SYNC_STATE", syncState);
-            long started = System.nanoTime();
-            Process p;
-            try {
-                p = pb.start();
-            } catch (IOException e) {
-                return "remirror.pre-hook " + command + " cannot be run: " + e.getMessage();
+        HookProcess.Outcome o = HookProcess.run(
+                List.of(command.toString(), "REMIRROR_PRE", volumeId, volumePath, Long.toString(appliedSeq)),
+                Map.of("BLOCKMIRROR_EVENT", "REMIRROR_PRE",
+                        "BLOCKMIRROR_ROLE", "remote",
+                        "BLOCKMIRROR_VOLUME", volumeId,
+                        "BLOCKMIRROR_VOLUME_PATH", volumePath,
+                        "BLOCKMIRROR_APPLIED_SEQ", Long.toString(appliedSeq),
+                        "BLOCKMIRROR_SYNC_STATE", syncState),
+                timeoutMs);
+        return switch (o.ending()) {
+            case NOT_STARTED -> "remirror.pre-hook " + command + ": " + o.detail();
+            case TIMED_OUT -> "remirror.pre-hook " + command + " was killed after " + o.millis()
+                    + " ms (remirror.pre-hook-timeout-ms); output: " + o.detail();
+            case EXITED -> {
+                if (o.exitStatus() != 0) {
+                    yield "remirror.pre-hook " + command + " failed with exit status " + o.exitStatus() + "; output: "
+                            + o.detail();
+                }
+                log.info("remirror.pre-hook {}: exit status 0 after {} ms; output: {}", command, o.millis(), o.detail());
+                yield null;
             }
-            try {
-                p.getOutputStream().close();
-            } catch (IOException ignored) {
-                // it exited already
-            }
-            boolean exited;
-            try {
-                exited = p.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                kill(p);
-                throw e;
-            }
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            if (!exited) {
-                kill(p);
-                return "remirror.pre-hook " + command + " was killed after " + ms
-                        + " ms (remirror.pre-hook-timeout-ms); output: " + firstLine(output);
-            }
-            if (p.exitValue() != 0) {
-                return "remirror.pre-hook " + command + " failed with exit status " + p.exitValue() + "; output: "
-                        + firstLine(output);
-            }
-            log.info("remirror.pre-hook {}: exit status 0 after {} ms; output: {}", command, ms, firstLine(output));
-            return null;
-        } finally {
-            try {
-                Files.deleteIfExists(output);
-            } catch (IOException ignored) {
-                // harmless
-            }
-        }
-    }
-
-    private static void kill(Process p) throws InterruptedException {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-    }
-
-    private static String firstLine(Path output) {
-        try (InputStream in = Files.newInputStream(output)) {
-            String text = new String(in.readNBytes(800), StandardCharsets.UTF_8);
-            int eol = text.indexOf('\n');
-            String line = (eol >= 0 ? text.substring(0, eol) : text).strip();
-            return line.isEmpty() ? "(none)" : line.length() > 200 ? line.substring(0, 200) + "..." : line;
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
+        };
     }
 }

@@ -86,7 +86,7 @@ class ConsistencyStateTest {
 
         Path missing = dir.resolve("gone.sh");
         String cannot = new PreInconsistencyHook(missing, 1000).run("vol", "/dev/x", 1, "CONSISTENT");
-        assertTrue(cannot.startsWith("remirror.pre-hook " + missing + " cannot be run: "), cannot);
+        assertTrue(cannot.startsWith("remirror.pre-hook " + missing + ": cannot run it: "), cannot);
 
         assertNull(new PreInconsistencyHook(script("exit 0"), 1000).run("vol", "/dev/x", 1, "CONSISTENT"));
         assertNull(PreInconsistencyHook.none().run("vol", "/dev/x", 1, "CONSISTENT"), "no hook: nothing to refuse");
