@@ -185,6 +185,41 @@ class SplitBrainTest {
         pair = null;
     }
 
+    /**
+     * SPEC F11 without a split brain: A stayed idle while cut off (so it is fenced when it returns),
+     * B was promoted and written to. The administrator keeps A: exactly B's changed blocks are copied back.
+     */
+    @Test
+    void fencedOriginalPrimaryKeptAuthoritativeCopiesBackOnlyTheSecondarysChanges() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        write(pair.a, 7, (byte) 7);
+        await("mirrored", 10_000, () -> drained(pair.a));
+
+        cutAndPromoteB();
+        long[] changedOnB = {7, 100, 101, 1500};
+        for (long lba : changedOnB) {
+            write(pair.b, lba, (byte) 0xB1);
+        }
+        pair.link.restore();
+        await("A is fenced", 15_000, () -> pair.a.roleState().has(Flag.FENCED));
+
+        pair.b.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        await("B completes the resync", 20_000, () -> pair.b.roleState().flags().isEmpty()
+                && pair.a.roleState().current().equals(pair.b.roleState().current()));
+        await("A streams to B", 15_000, () -> drained(pair.a));
+        assertFalse(pair.a.roleState().has(Flag.FENCED));
+        assertTrue(pair.a.device().isReady(), "A holds the write token again");
+        assertEquals(changedOnB.length, remirrorBlocksSent(pair.a));
+        write(pair.a, 8, (byte) 8);
+        await("mirrored", 10_000, () -> drained(pair.a));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals(7, block(pair.volB(), 7)[0]);
+        assertEquals(0, block(pair.volB(), 1500)[0]);
+        pair = null;
+    }
+
     /** The target persisted INCONSISTENT (role and copy) at the exchange; no alert asks for the administrator. */
     private static void assertResyncTargetBeforeTheCopy(UnitDaemon target, Path conf) throws Exception {
         await("the target persisted INCONSISTENT", 10_000, () -> target.roleState().has(Flag.INCONSISTENT));
