@@ -220,6 +220,45 @@ class SplitBrainTest {
         pair = null;
     }
 
+    /** The loser's pre-hook (e.g. a snapshot of its discarded data) fails: nothing is overwritten, the reason is shown. */
+    @Test
+    void aFailingPreHookOnTheLoserRefusesTheResyncUntilItSucceeds() throws Exception {
+        Path hook = dir.resolve("prehook");
+        Path allow = dir.resolve("snapshot-space");
+        Files.writeString(hook, "#!/bin/sh\n[ -e " + allow + " ] && exit 0\necho snapshot failed: no space; exit 3\n");
+        Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        pair = UnitPair.prepare(dir, "remirror.pre-hook = " + hook);
+        pair.startB();
+        pair.startA();
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        cutAndPromoteB();
+        write(pair.a, 2, (byte) 0xA);
+        write(pair.b, 3, (byte) 0xB);
+        pair.link.restore();
+        await("split brain", 15_000, () -> pair.a.alerts().isActive(AlertKind.SPLIT_BRAIN));
+
+        pair.a.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        await("the refusal names the hook", 15_000, () -> pair.b.alerts().active().stream().anyMatch(x ->
+                x.kind() == AlertKind.ROLE_CONFLICT && x.message().startsWith("RESYNC_UNAVAILABLE")
+                        && x.message().contains("the remirror pre-hook failed")
+                        && x.message().contains("snapshot failed: no space; nothing was written")));
+        assertTrue(pair.a.alerts().isActive(AlertKind.ROLE_CONFLICT));
+        assertFalse(pair.a.roleState().has(Flag.INCONSISTENT), "nothing persisted: " + pair.a.roleState());
+        assertTrue(pair.a.secondaryHalf().syncState() != RemoteSyncState.INCONSISTENT);
+        Thread.sleep(300); // retries: still refused, still nothing written
+        assertEquals((byte) 0xA, block(pair.volA(), 2)[0]);
+        assertEquals(0, block(pair.volA(), 3)[0]);
+
+        Files.createFile(allow); // the administrator made room for the snapshot
+        await("A completes the resync", 20_000, () -> pair.a.roleState().current().equals(pair.b.roleState().current())
+                && pair.a.roleState().flags().isEmpty());
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        assertFalse(pair.b.alerts().isActive(AlertKind.ROLE_CONFLICT));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        pair = null;
+    }
+
     /** The target persisted INCONSISTENT (role and copy) at the exchange; no alert asks for the administrator. */
     private static void assertResyncTargetBeforeTheCopy(UnitDaemon target, Path conf) throws Exception {
         await("the target persisted INCONSISTENT", 10_000, () -> target.roleState().has(Flag.INCONSISTENT));
