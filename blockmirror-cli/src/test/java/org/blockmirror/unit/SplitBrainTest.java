@@ -220,6 +220,40 @@ class SplitBrainTest {
         pair = null;
     }
 
+    /**
+     * The stale primary changed nothing, but the new primary's journal no longer holds what it lacks
+     * (the operator flushed the queue into the dirty map): no replay is possible, a remirror copies it.
+     */
+    @Test
+    void aJournalThatNoLongerReachesBackIsReplacedByARemirror() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        write(pair.a, 7, (byte) 7);
+        await("mirrored", 10_000, () -> drained(pair.a));
+        cutAndPromoteB(); // A stays idle
+        long[] changedOnB = {100, 101, 102};
+        for (long lba : changedOnB) {
+            write(pair.b, lba, (byte) 0xB2);
+        }
+        long head = pair.b.primaryHalf().status().journal().durableSeq();
+        new ControlClient(pair.b.config().stateDir().resolve("primary-half.sock")).call("queue flush --through-seq " + head);
+        assertTrue(pair.b.primaryHalf().status().journal().tailSeq() > head, "B's journal released its records");
+        pair.link.restore();
+        await("A is fenced", 15_000, () -> pair.a.roleState().has(Flag.FENCED));
+
+        pair.a.demote(false);
+        await("A completes the resync", 20_000, () -> pair.a.roleState().current().equals(pair.b.roleState().current())
+                && pair.a.roleState().flags().isEmpty());
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        assertEquals(HandshakeDecision.Kind.RESYNC_LOCAL_TO_PEER, pair.b.lastDecision().kind(), "not a replay");
+        assertTrue(pair.b.roleState().agreed().isNone(), "B is in sync with A: " + pair.b.roleState());
+        assertEquals(changedOnB.length, remirrorBlocksSent(pair.b));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals((byte) 0xB2, block(pair.volA(), 101)[0]);
+        pair = null;
+    }
+
     /** The loser's pre-hook (e.g. a snapshot of its discarded data) fails: nothing is overwritten, the reason is shown. */
     @Test
     void aFailingPreHookOnTheLoserRefusesTheResyncUntilItSucceeds() throws Exception {
