@@ -254,6 +254,42 @@ class SplitBrainTest {
         pair = null;
     }
 
+    /** Both units restart while the resync is held: the target stays INCONSISTENT and the resync starts again. */
+    @Test
+    void aResyncInterruptedByRestartsStartsAgainAndCompletes() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        cutAndPromoteB();
+        write(pair.a, 2, (byte) 0xA);
+        write(pair.b, 3, (byte) 0xB);
+        pair.link.restore();
+        await("split brain", 15_000, () -> pair.b.alerts().isActive(AlertKind.SPLIT_BRAIN));
+        queue(pair.b, "stop-send");
+        pair.a.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        assertResyncTargetBeforeTheCopy(pair.a, pair.confA);
+
+        pair.a.close();
+        pair.b.close();
+        pair.startB();
+        pair.startA();
+        assertTrue(pair.a.roleState().has(Flag.INCONSISTENT) && pair.a.roleState().has(Flag.DISCARD_LOCAL),
+                "persisted: " + pair.a.roleState());
+        assertEquals(RemoteSyncState.INCONSISTENT, pair.a.secondaryHalf().syncState());
+        assertFalse(pair.a.device().isReady());
+        await("B's exchange decides the resync again", 15_000, () -> pair.b.lastDecision() != null
+                && pair.b.lastDecision().kind() == HandshakeDecision.Kind.RESYNC_LOCAL_TO_PEER);
+        assertEquals((byte) 0xA, block(pair.volA(), 2)[0], "still held: nothing copied");
+
+        queue(pair.b, "start-send");
+        await("A completes the resync", 20_000, () -> pair.a.roleState().current().equals(pair.b.roleState().current())
+                && pair.a.roleState().flags().isEmpty());
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals(0, block(pair.volA(), 2)[0]);
+        pair = null;
+    }
+
     /** The loser's pre-hook (e.g. a snapshot of its discarded data) fails: nothing is overwritten, the reason is shown. */
     @Test
     void aFailingPreHookOnTheLoserRefusesTheResyncUntilItSucceeds() throws Exception {
