@@ -285,10 +285,12 @@ final class VolumeRole implements AutoCloseable {
     // ---------------------------------------------------------------- the secondary's side of a session
 
     /**
-     * The secondary's answer to the primary's GENERATIONS: a ROLE_REJECT for every refusal kind and
-     * for a resync the journal cannot replay; otherwise GENERATIONS, after persisting the adopted
-     * generation when this unit was behind (the journal replay that follows brings its data there,
-     * like ordinary replication lag).
+     * The secondary's answer to the primary's GENERATIONS: a ROLE_REJECT for every refusal kind;
+     * otherwise GENERATIONS, after persisting the adopted generation when this unit was behind and
+     * changed nothing (the journal replay that follows brings its data there, like ordinary
+     * replication lag), or — for any other resync towards it — after {@code target} ran the pre-hook
+     * and marked the copy inconsistent and this unit persisted INCONSISTENT + DISCARD_LOCAL: the
+     * primary then remirrors (docs/roles.md §5.8). A failing pre-hook is refused (RESYNC_UNAVAILABLE).
      */
     synchronized Message answerAsSecondary(long sessionId, Generations primary, ResyncTarget target) {
         GenerationState peer = primary.state();
