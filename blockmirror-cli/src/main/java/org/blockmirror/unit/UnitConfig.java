@@ -34,7 +34,8 @@ public record UnitConfig(Path source, LocalConfig primaryHalf, RemoteConfig seco
             "journal.full-timeout-ms", "journal.group-commit-bytes", "journal.high-water-percent", "ack.mode",
             "ack.sync-timeout-ms", "transport.rate-limit", "transport.send-blackout");
     /** Keys only the secondary half knows. */
-    private static final Set<String> SECONDARY_ONLY = Set.of("listen.address", "apply.reorder-window-bytes");
+    private static final Set<String> SECONDARY_ONLY = Set.of("listen.address", "apply.reorder-window-bytes",
+            "remirror.pre-hook", "remirror.pre-hook-timeout-ms");
     private static final List<String> FRONT_END_KEYS = List.of("frontend", "frontend.name", "frontend.hw-max-sectors",
             "frontend.iscsi.iqn", "frontend.iscsi.portal");
 

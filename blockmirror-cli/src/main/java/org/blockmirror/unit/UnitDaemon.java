@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.blockmirror.Version;
@@ -30,6 +31,7 @@ import org.blockmirror.protocol.AckMode;
 import org.blockmirror.protocol.Generations;
 import org.blockmirror.protocol.Hello;
 import org.blockmirror.protocol.Message;
+import org.blockmirror.protocol.RemoteSyncState;
 import org.blockmirror.protocol.RoleReject;
 import org.blockmirror.protocol.RoleRejectReason;
 import org.blockmirror.protocol.RoleReverse;
@@ -68,6 +70,8 @@ public final class UnitDaemon implements AutoCloseable {
     static final long DRAIN_TIMEOUT_MS = 120_000;
     private static final long DRAIN_TIMEOUT_NO_WAIT_MS = 5_000;
     private static final int PEER_TIMEOUT_MS = 10_000;
+    /** How often a resync target checks whether its copy became consistent (docs/roles.md §5.8). */
+    private static final long RESYNC_CHECK_MS = 100;
 
     private final UnitConfig config;
     private final MonotonicClock clock;
@@ -79,6 +83,8 @@ public final class UnitDaemon implements AutoCloseable {
     private final VolumeRole role;
     private final UnitDevice device;
     private final ExecutorService switcher;
+    /** Completes a resync by remirror on this unit once its copy is consistent again. */
+    private final ScheduledExecutorService resyncWatch;
     private FrontEnd frontEnd;
     private ControlServer control;
 
@@ -104,6 +110,12 @@ public final class UnitDaemon implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.resyncWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "resync-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        resyncWatch.scheduleWithFixedDelay(this::checkResync, RESYNC_CHECK_MS, RESYNC_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -272,6 +284,13 @@ public final class UnitDaemon implements AutoCloseable {
         return (l != null && l.unacknowledgedRecords() > 0) || role.writesInFlight() > 0;
     }
 
+    private void checkResync() {
+        RemoteDaemon r = secondary;
+        if (r != null) {
+            role.resyncProgress(() -> r.syncState() == RemoteSyncState.CONSISTENT);
+        }
+    }
+
     /** The primary half's session admission. */
     private final class PrimaryGate implements Replicator.SessionGate {
         @Override
@@ -288,13 +307,26 @@ public final class UnitDaemon implements AutoCloseable {
         public void sessionEnded(String reason) {
             role.linkLost(UnitDaemon.this::unacknowledged);
         }
+
+        @Override
+        public boolean peerNeedsFullResync() {
+            return role.resyncingPeer();
+        }
+
+        @Override
+        public void remirrorCompleted() {
+            role.remirrorCompleted();
+        }
     }
 
     /** The secondary half's role exchange. */
     private final class SecondaryGate implements RoleGate {
         @Override
         public Message onGenerations(long sessionId, Generations offer) {
-            return role.answerAsSecondary(sessionId, offer);
+            return role.answerAsSecondary(sessionId, offer, () -> {
+                RemoteDaemon r = secondary;
+                return r == null ? "the secondary half is still starting" : r.beginResync();
+            });
         }
 
         @Override
@@ -567,6 +599,12 @@ public final class UnitDaemon implements AutoCloseable {
             closed = true;
         }
         switcher.shutdownNow();
+        resyncWatch.shutdownNow();
+        try {
+            resyncWatch.awaitTermination(5, TimeUnit.SECONDS); // a check in progress may persist the role state
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             role.close();
         } catch (IOException e) {

@@ -18,6 +18,7 @@ import org.blockmirror.role.HandshakeDecision;
 import org.blockmirror.role.HandshakeDecision.ChangedBlocks;
 import org.blockmirror.role.HandshakeDecision.Kind;
 import org.blockmirror.role.HandshakeRules;
+import org.blockmirror.role.Resolution;
 import org.blockmirror.role.RoleStateFile;
 import org.blockmirror.role.WriteToken;
 import org.slf4j.Logger;
@@ -50,6 +51,20 @@ final class VolumeRole implements AutoCloseable {
     private long primarySessionsAdmitted;
     /** The session the secondary admitted (its GENERATIONS was answered with agreement); null: none. */
     private volatile Long admittedSession;
+    /** Secondary: the source's state of the exchange that made this unit a resync target; null: none. */
+    private GenerationState resyncSource;
+    /** Primary: the peer of the admitted session is a resync target (a remirror copies the blocks). */
+    private boolean resyncingPeer;
+
+    /** The secondary half's side of a resync by remirror (docs/roles.md §5.8). */
+    interface ResyncTarget {
+        /**
+         * Before the first block: run the pre-hook, persist the copy as inconsistent.
+         *
+         * @return null, or why the resync may not start (nothing was written)
+         */
+        String begin() throws InterruptedException;
+    }
 
     VolumeRole(RoleStateFile file, RandomGenerator random, AlertCenter alerts) {
         this.file = file;
@@ -157,6 +172,16 @@ final class VolumeRole implements AutoCloseable {
             update(s -> s.observePeer(peer));
             HandshakeDecision d = HandshakeRules.decide(state(), peer);
             lastDecision = d;
+            resyncingPeer = false;
+            if (isResyncByRemirror(d, peer)) {
+                // the peer persisted INCONSISTENT: a remirror of every block follows; this unit gets
+                // in sync with it when the remirror completes (remirrorCompleted)
+                log.warn("the peer is a resync target ({}): {}", d.kind(), d.explanation());
+                resyncingPeer = true;
+                primarySessionsAdmitted++;
+                clearRefusalAlerts();
+                return;
+            }
             if (d.kind() != Kind.IN_SYNC_STREAM) {
                 update(s -> s.linkLost(unacknowledgedWrites.getAsBoolean(), random));
                 throw new IOException("the peer agreed to mirror, but this unit decides " + d.kind() + ": "
@@ -172,6 +197,35 @@ final class VolumeRole implements AutoCloseable {
             throw new IOException("the peer refuses to mirror (" + r.reason() + "): " + r.message());
         }
         throw new IOException("the peer answered GENERATIONS with " + answer.frameType());
+    }
+
+    private static boolean isResyncByRemirror(HandshakeDecision d, GenerationState peer) {
+        return peer.has(GenerationState.Flag.INCONSISTENT)
+                && d.direction() == HandshakeDecision.Direction.LOCAL_TO_PEER
+                && (d.kind() == Kind.RESYNC_LOCAL_TO_PEER || d.kind() == Kind.INITIAL_SYNC);
+    }
+
+    /** Primary: whether the admitted session's peer is a resync target. */
+    synchronized boolean resyncingPeer() {
+        return resyncingPeer;
+    }
+
+    /**
+     * Primary: the remirror before the stream completed. If it was a resync of the peer, the peer
+     * now holds this unit's data (it completes its side when its copy is consistent): in sync.
+     */
+    synchronized void remirrorCompleted() {
+        if (!resyncingPeer) {
+            return;
+        }
+        resyncingPeer = false;
+        try {
+            update(GenerationState::inSyncWithPeer);
+            log.info("resync of the peer by remirror completed");
+        } catch (IOException e) {
+            // the next exchange finds the peer at this generation (IN_SYNC_STREAM) and persists it then
+            log.error("cannot persist the role state after the peer's resync: {}", e.getMessage());
+        }
     }
 
     /** A primary whose session ended (or that starts without one): the peer is gone for now. */
@@ -231,12 +285,14 @@ final class VolumeRole implements AutoCloseable {
     // ---------------------------------------------------------------- the secondary's side of a session
 
     /**
-     * The secondary's answer to the primary's GENERATIONS: a ROLE_REJECT for every refusal kind and
-     * for a resync the journal cannot replay; otherwise GENERATIONS, after persisting the adopted
-     * generation when this unit was behind (the journal replay that follows brings its data there,
-     * like ordinary replication lag).
+     * The secondary's answer to the primary's GENERATIONS: a ROLE_REJECT for every refusal kind;
+     * otherwise GENERATIONS, after persisting the adopted generation when this unit was behind and
+     * changed nothing (the journal replay that follows brings its data there, like ordinary
+     * replication lag), or — for any other resync towards it — after {@code target} ran the pre-hook
+     * and marked the copy inconsistent and this unit persisted INCONSISTENT + DISCARD_LOCAL: the
+     * primary then remirrors (docs/roles.md §5.8). A failing pre-hook is refused (RESYNC_UNAVAILABLE).
      */
-    synchronized Message answerAsSecondary(long sessionId, Generations primary) {
+    synchronized Message answerAsSecondary(long sessionId, Generations primary, ResyncTarget target) {
         GenerationState peer = primary.state();
         try {
             update(s -> s.observePeer(peer));
@@ -257,15 +313,24 @@ final class VolumeRole implements AutoCloseable {
                     if (d.direction() != HandshakeDecision.Direction.PEER_TO_LOCAL) {
                         return reject(RoleRejectReason.STALE_PRIMARY, d.explanation());
                     }
-                    boolean unchangedHere = d.kind() == Kind.INITIAL_SYNC
-                            || d.changedBlocksOf(me) == ChangedBlocks.NOTHING;
-                    if (!primary.journalCoversPeer() || !unchangedHere) {
-                        return reject(RoleRejectReason.RESYNC_UNAVAILABLE, d.kind() + ": " + d.explanation()
-                                + "; " + (unchangedHere ? "the primary's journal no longer holds every record this"
-                                + " unit lacks" : "this unit's own changes must be overwritten block by block")
-                                + ", which needs the remirror engine (not integrated with roles yet)");
+                    // an incomplete resync target's volume mixes two generations: only a remirror fixes it
+                    boolean unchangedHere = !me.has(GenerationState.Flag.INCONSISTENT)
+                            && (d.kind() == Kind.INITIAL_SYNC || d.changedBlocksOf(me) == ChangedBlocks.NOTHING);
+                    if (primary.journalCoversPeer() && unchangedHere) {
+                        update(s -> s.syncedFrom(peer)); // the journal replay is the resync
+                    } else {
+                        String refused = target.begin();
+                        if (refused != null) {
+                            return reject(RoleRejectReason.RESYNC_UNAVAILABLE, d.kind() + ": " + d.explanation()
+                                    + "; " + refused);
+                        }
+                        // DISCARD_LOCAL too: until the copy completes, every exchange keeps the peer the source
+                        update(s -> s.resolve(Resolution.KEEP_PEER, false, random).resyncStarted());
+                        resyncSource = peer;
+                        log.warn("this unit is a resync target ({}): {}; {}", d.kind(), d.explanation(),
+                                unchangedHere ? "the primary's journal no longer holds every record it lacks"
+                                        : "its own changes are overwritten block by block");
                     }
-                    update(s -> s.syncedFrom(peer));
                 }
                 default -> {
                     return reject(RoleRejectReason.RESYNC_UNAVAILABLE, d.kind() + ": " + d.explanation());
@@ -274,11 +339,40 @@ final class VolumeRole implements AutoCloseable {
             admittedSession = sessionId;
             clearRefusalAlerts();
             return new Generations(0, state());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return reject(RoleRejectReason.NO_USABLE_SOURCE, "interrupted while preparing the resync");
         } catch (IOException | RuntimeException e) {
             log.error("role exchange failed: {}", e.toString());
             return reject(RoleRejectReason.NO_USABLE_SOURCE, "this unit cannot decide or persist its role state: "
                     + e.getMessage());
         }
+    }
+
+    /**
+     * Secondary: completes a resync by remirror once the copy is consistent again (the remirror
+     * ended and the stream reached its consistent-at seq): persists {@code syncedFrom(source)}.
+     * {@code copyConsistent} is evaluated under this monitor, so it cannot see the copy's state
+     * from before the exchange that started the resync.
+     */
+    synchronized void resyncProgress(BooleanSupplier copyConsistent) {
+        GenerationState source = resyncSource;
+        if (source == null || state().isPrimary() || !state().has(GenerationState.Flag.INCONSISTENT)
+                || !copyConsistent.getAsBoolean()) {
+            return;
+        }
+        try {
+            update(s -> s.syncedFrom(source));
+            resyncSource = null;
+            log.info("resync by remirror completed: this unit holds the peer's generation {}", source.current());
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot persist the end of the resync: {}", e.getMessage());
+        }
+    }
+
+    /** Secondary: a resync into this unit started and has not completed. */
+    synchronized boolean resyncing() {
+        return resyncSource != null;
     }
 
     private RoleReject reject(RoleRejectReason reason, String message) {

@@ -20,6 +20,8 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.blockmirror.alert.AlertKind;
 import org.blockmirror.cli.BlockmirrorCommand;
+import org.blockmirror.control.ControlClient;
+import org.blockmirror.protocol.RemoteSyncState;
 import org.blockmirror.role.GenerationState.Flag;
 import org.blockmirror.role.HandshakeDecision;
 import org.blockmirror.role.Role;
@@ -96,7 +98,9 @@ class SplitBrainTest {
         String shown = run("status", "--config", pair.confA.toString());
         assertTrue(shown.contains("SPLIT_BRAIN"), shown);
 
-        // the administrator keeps B's data: A is demoted and marked to be overwritten
+        // the administrator keeps B's data: A is demoted and marked to be overwritten. B's sending is
+        // held (queue stop-send on its primary half), so the state before the first block can be seen.
+        queue(pair.b, "stop-send");
         String resolved = run("role", "resolve", "--keep-peer", "--config", pair.confA.toString());
         assertTrue(resolved.contains("role: SECONDARY"), resolved);
         assertTrue(resolved.contains("DISCARD_LOCAL"), resolved);
@@ -104,12 +108,245 @@ class SplitBrainTest {
         await("the next handshake follows the choice", 15_000, () -> pair.b.lastDecision() != null
                 && pair.b.lastDecision().kind() == HandshakeDecision.Kind.RESYNC_LOCAL_TO_PEER);
         assertEquals(HandshakeDecision.Kind.RESYNC_PEER_TO_LOCAL, pair.a.lastDecision().kind());
-        // without the remirror engine the resync is refused, with the reason: still nothing is overwritten
-        await("the refusal names the missing resync", 10_000,
-                () -> pair.b.alerts().isActive(AlertKind.ROLE_CONFLICT));
-        assertTrue(pair.b.alerts().active().stream().anyMatch(x -> x.message().contains("remirror")));
-        assertArrayEquals(block(pair.volB(), 3), block(pair.volB(), 3));
-        assertEquals((byte) 0xA, block(pair.volA(), 2)[0], "A's discarded write is still there until the resync");
+        assertResyncTargetBeforeTheCopy(pair.a, pair.confA);
+        assertEquals((byte) 0xA, block(pair.volA(), 2)[0], "nothing is copied before the remirror starts");
+
+        queue(pair.b, "start-send");
+        await("A completes the resync", 15_000, () -> !pair.a.roleState().has(Flag.INCONSISTENT));
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        assertEquals(pair.b.roleState().current(), pair.a.roleState().current());
+        assertTrue(pair.a.roleState().flags().isEmpty(), pair.a.roleState().toString());
+        assertEquals(RemoteSyncState.CONSISTENT, pair.a.secondaryHalf().syncState());
+        assertFalse(pair.a.alerts().isActive(AlertKind.SPLIT_BRAIN) || pair.b.alerts().isActive(AlertKind.SPLIT_BRAIN)
+                || pair.b.alerts().isActive(AlertKind.ROLE_CONFLICT));
+        // exactly the blocks either side changed since they diverged: A's block 2, B's block 3
+        assertEquals(2, remirrorBlocksSent(pair.b));
+        assertTrue(pair.b.roleState().agreed().isNone(), "B is in sync with A: " + pair.b.roleState());
+        write(pair.b, 4, (byte) 0xC);
+        await("mirrored", 10_000, () -> drained(pair.b));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals((byte) 0xB, block(pair.volA(), 3)[0]);
+        assertEquals(0, block(pair.volA(), 2)[0], "A's discarded write is gone, by the administrator's choice");
+        pair = null;
+    }
+
+    /**
+     * SPEC F11: B was promoted while A was unreachable and written to; A (which wrote too) is kept
+     * authoritative. Exactly the blocks B changed plus those A changed meanwhile are copied from A.
+     */
+    @Test
+    void nonAuthoritativeSecondaryIsResyncedWithExactlyTheChangedBlocks() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        for (int lba = 1; lba <= 5; lba++) {
+            write(pair.a, lba, (byte) lba);
+        }
+        await("mirrored", 10_000, () -> drained(pair.a));
+
+        cutAndPromoteB();
+        long[] changedOnB = {1, 5, 10, 11, 12, 13};
+        long[] changedOnA = {5, 20};
+        for (long lba : changedOnB) {
+            write(pair.b, lba, (byte) 0xB0);
+        }
+        for (long lba : changedOnA) {
+            write(pair.a, lba, (byte) 0xA0);
+        }
+        long union = java.util.stream.LongStream.concat(Arrays.stream(changedOnB), Arrays.stream(changedOnA))
+                .distinct().count();
+        assertEquals(7, union);
+        pair.link.restore();
+        await("split brain", 15_000, () -> pair.a.alerts().isActive(AlertKind.SPLIT_BRAIN)
+                && pair.b.alerts().isActive(AlertKind.SPLIT_BRAIN));
+
+        // the administrator keeps A, the original primary: B gives up its data and is demoted
+        queue(pair.a, "stop-send");
+        pair.b.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        assertEquals(Role.SECONDARY, pair.b.roleState().role());
+        await("A's next handshake makes B a resync target", 15_000, () -> pair.a.lastDecision() != null
+                && pair.a.lastDecision().kind() == HandshakeDecision.Kind.RESYNC_LOCAL_TO_PEER);
+        assertResyncTargetBeforeTheCopy(pair.b, pair.confB);
+        assertEquals((byte) 0xB0, block(pair.volB(), 10)[0], "nothing is copied before the remirror starts");
+        assertTrue(pair.a.device().isReady(), "A keeps serving its host during the resync");
+
+        queue(pair.a, "start-send");
+        await("B completes the resync", 15_000, () -> !pair.b.roleState().has(Flag.INCONSISTENT));
+        await("A streams to B", 15_000, () -> drained(pair.a));
+        assertEquals(union, remirrorBlocksSent(pair.a), "exactly the blocks either unit changed are copied");
+        assertEquals(pair.a.roleState().current(), pair.b.roleState().current());
+        assertEquals(RemoteSyncState.CONSISTENT, pair.b.secondaryHalf().syncState());
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals(0, block(pair.volB(), 10)[0], "B's own change is overwritten");
+        assertEquals((byte) 0xA0, block(pair.volB(), 20)[0]);
+        assertEquals((byte) 0xA0, block(pair.volB(), 5)[0]);
+        assertEquals(1, block(pair.volB(), 1)[0]);
+        pair = null;
+    }
+
+    /**
+     * SPEC F11 without a split brain: A stayed idle while cut off (so it is fenced when it returns),
+     * B was promoted and written to. The administrator keeps A: exactly B's changed blocks are copied back.
+     */
+    @Test
+    void fencedOriginalPrimaryKeptAuthoritativeCopiesBackOnlyTheSecondarysChanges() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        write(pair.a, 7, (byte) 7);
+        await("mirrored", 10_000, () -> drained(pair.a));
+
+        cutAndPromoteB();
+        long[] changedOnB = {7, 100, 101, 1500};
+        for (long lba : changedOnB) {
+            write(pair.b, lba, (byte) 0xB1);
+        }
+        pair.link.restore();
+        await("A is fenced", 15_000, () -> pair.a.roleState().has(Flag.FENCED));
+
+        pair.b.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        await("B completes the resync", 20_000, () -> pair.b.roleState().flags().isEmpty()
+                && pair.a.roleState().current().equals(pair.b.roleState().current()));
+        await("A streams to B", 15_000, () -> drained(pair.a));
+        assertFalse(pair.a.roleState().has(Flag.FENCED));
+        assertTrue(pair.a.device().isReady(), "A holds the write token again");
+        assertEquals(changedOnB.length, remirrorBlocksSent(pair.a));
+        write(pair.a, 8, (byte) 8);
+        await("mirrored", 10_000, () -> drained(pair.a));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals(7, block(pair.volB(), 7)[0]);
+        assertEquals(0, block(pair.volB(), 1500)[0]);
+        pair = null;
+    }
+
+    /**
+     * The stale primary changed nothing, but the new primary's journal no longer holds what it lacks
+     * (the operator flushed the queue into the dirty map): no replay is possible, a remirror copies it.
+     */
+    @Test
+    void aJournalThatNoLongerReachesBackIsReplacedByARemirror() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        write(pair.a, 7, (byte) 7);
+        await("mirrored", 10_000, () -> drained(pair.a));
+        cutAndPromoteB(); // A stays idle
+        long[] changedOnB = {100, 101, 102};
+        for (long lba : changedOnB) {
+            write(pair.b, lba, (byte) 0xB2);
+        }
+        long head = pair.b.primaryHalf().status().journal().durableSeq();
+        new ControlClient(pair.b.config().stateDir().resolve("primary-half.sock")).call("queue flush --through-seq " + head);
+        assertTrue(pair.b.primaryHalf().status().journal().tailSeq() > head, "B's journal released its records");
+        pair.link.restore();
+        await("A is fenced", 15_000, () -> pair.a.roleState().has(Flag.FENCED));
+
+        pair.a.demote(false);
+        await("A completes the resync", 20_000, () -> pair.a.roleState().current().equals(pair.b.roleState().current())
+                && pair.a.roleState().flags().isEmpty());
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        assertEquals(HandshakeDecision.Kind.RESYNC_LOCAL_TO_PEER, pair.b.lastDecision().kind(), "not a replay");
+        assertTrue(pair.b.roleState().agreed().isNone(), "B is in sync with A: " + pair.b.roleState());
+        assertEquals(changedOnB.length, remirrorBlocksSent(pair.b));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals((byte) 0xB2, block(pair.volA(), 101)[0]);
+        pair = null;
+    }
+
+    /** Both units restart while the resync is held: the target stays INCONSISTENT and the resync starts again. */
+    @Test
+    void aResyncInterruptedByRestartsStartsAgainAndCompletes() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        cutAndPromoteB();
+        write(pair.a, 2, (byte) 0xA);
+        write(pair.b, 3, (byte) 0xB);
+        pair.link.restore();
+        await("split brain", 15_000, () -> pair.b.alerts().isActive(AlertKind.SPLIT_BRAIN));
+        queue(pair.b, "stop-send");
+        pair.a.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        assertResyncTargetBeforeTheCopy(pair.a, pair.confA);
+
+        pair.a.close();
+        pair.b.close();
+        pair.startB();
+        pair.startA();
+        assertTrue(pair.a.roleState().has(Flag.INCONSISTENT) && pair.a.roleState().has(Flag.DISCARD_LOCAL),
+                "persisted: " + pair.a.roleState());
+        assertEquals(RemoteSyncState.INCONSISTENT, pair.a.secondaryHalf().syncState());
+        assertFalse(pair.a.device().isReady());
+        await("B's exchange decides the resync again", 15_000, () -> pair.b.lastDecision() != null
+                && pair.b.lastDecision().kind() == HandshakeDecision.Kind.RESYNC_LOCAL_TO_PEER);
+        assertEquals((byte) 0xA, block(pair.volA(), 2)[0], "still held: nothing copied");
+
+        queue(pair.b, "start-send");
+        await("A completes the resync", 20_000, () -> pair.a.roleState().current().equals(pair.b.roleState().current())
+                && pair.a.roleState().flags().isEmpty());
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        assertEquals(0, block(pair.volA(), 2)[0]);
+        pair = null;
+    }
+
+    /** The loser's pre-hook (e.g. a snapshot of its discarded data) fails: nothing is overwritten, the reason is shown. */
+    @Test
+    void aFailingPreHookOnTheLoserRefusesTheResyncUntilItSucceeds() throws Exception {
+        Path hook = dir.resolve("prehook");
+        Path allow = dir.resolve("snapshot-space");
+        Files.writeString(hook, "#!/bin/sh\n[ -e " + allow + " ] && exit 0\necho snapshot failed: no space; exit 3\n");
+        Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        pair = UnitPair.prepare(dir, "remirror.pre-hook = " + hook);
+        pair.startB();
+        pair.startA();
+        await("A streams to B", 10_000, () -> drained(pair.a));
+        cutAndPromoteB();
+        write(pair.a, 2, (byte) 0xA);
+        write(pair.b, 3, (byte) 0xB);
+        pair.link.restore();
+        await("split brain", 15_000, () -> pair.a.alerts().isActive(AlertKind.SPLIT_BRAIN));
+
+        pair.a.resolve(org.blockmirror.role.Resolution.KEEP_PEER);
+        await("the refusal names the hook", 15_000, () -> pair.b.alerts().active().stream().anyMatch(x ->
+                x.kind() == AlertKind.ROLE_CONFLICT && x.message().startsWith("RESYNC_UNAVAILABLE")
+                        && x.message().contains("the remirror pre-hook failed")
+                        && x.message().contains("snapshot failed: no space; nothing was written")));
+        assertTrue(pair.a.alerts().isActive(AlertKind.ROLE_CONFLICT));
+        assertFalse(pair.a.roleState().has(Flag.INCONSISTENT), "nothing persisted: " + pair.a.roleState());
+        assertTrue(pair.a.secondaryHalf().syncState() != RemoteSyncState.INCONSISTENT);
+        Thread.sleep(300); // retries: still refused, still nothing written
+        assertEquals((byte) 0xA, block(pair.volA(), 2)[0]);
+        assertEquals(0, block(pair.volA(), 3)[0]);
+
+        Files.createFile(allow); // the administrator made room for the snapshot
+        await("A completes the resync", 20_000, () -> pair.a.roleState().current().equals(pair.b.roleState().current())
+                && pair.a.roleState().flags().isEmpty());
+        await("B streams to A", 15_000, () -> drained(pair.b));
+        assertFalse(pair.b.alerts().isActive(AlertKind.ROLE_CONFLICT));
+        pair.close();
+        assertTrue(pair.volumesEqual());
+        pair = null;
+    }
+
+    /** The target persisted INCONSISTENT (role and copy) at the exchange; no alert asks for the administrator. */
+    private static void assertResyncTargetBeforeTheCopy(UnitDaemon target, Path conf) throws Exception {
+        await("the target persisted INCONSISTENT", 10_000, () -> target.roleState().has(Flag.INCONSISTENT));
+        assertTrue(target.roleState().has(Flag.DISCARD_LOCAL), target.roleState().toString());
+        assertEquals(RemoteSyncState.INCONSISTENT, target.secondaryHalf().syncState());
+        assertFalse(target.alerts().isActive(AlertKind.ROLE_CONFLICT));
+        String shown = run("role", "show", "--config", conf.toString());
+        assertTrue(shown.contains("INCONSISTENT"), shown);
+    }
+
+    private static void queue(UnitDaemon u, String action) throws Exception {
+        new ControlClient(u.config().stateDir().resolve("primary-half.sock")).call("queue " + action);
+    }
+
+    private static long remirrorBlocksSent(UnitDaemon source) {
+        var r = source.primaryHalf().status().buffer().remirror();
+        assertTrue(r != null && !r.active(), "a remirror ran and finished: " + r);
+        return r.blocksSent();
     }
 
     @Test

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * compared), when the dirty map has marks (bitmap mode, a flushed portion of the queue), when
  * the remote is inconsistent (a remirror did not finish) or when it is behind the journal's tail
  * (records it lacks were collapsed into the map — or lost, e.g. a reformatted journal, which
- * makes every chunk suspect).
+ * makes every chunk suspect), and when the unit's role exchange made the remote a resync target
+ * (every chunk is compared).
  */
 final class RemirrorPhase {
 
@@ -65,7 +66,9 @@ final class RemirrorPhase {
         long applied = s.remoteAppliedAtStart;
         RemoteSyncState state = s.remoteSyncState;
         boolean behind = applied + 1 < journal.tailSeq();
-        if (state == RemoteSyncState.CONSISTENT && map.isEmpty() && !behind) {
+        boolean wholeVolume = s.compareWholeVolume;
+        s.compareWholeVolume = false;
+        if (state == RemoteSyncState.CONSISTENT && map.isEmpty() && !behind && !wholeVolume) {
             return OptionalLong.empty();
         }
         RemirrorKind kind = RemirrorKind.RESYNC;
@@ -75,6 +78,12 @@ final class RemirrorPhase {
             log.info("the remote was never synced: initial sync, comparing every chunk by checksum");
             map.markAll();
             kind = RemirrorKind.INITIAL_SYNC;
+        } else if (wholeVolume) {
+            // A role decision (docs/roles.md §5.8): the peer's own changes and this unit's since they
+            // diverged are exactly the blocks that differ; checksums find them without a dirty map of
+            // either generation. Host writes stay journaled, as for an initial sync.
+            log.info("the peer is a resync target: comparing every chunk by checksum, copying the blocks that differ");
+            map.markAll();
         } else if (behind && map.isEmpty()) {
             log.warn("the remote has applied only up to seq {} but the journal starts at seq {} and the dirty map is"
                     + " empty: the records between are lost (was the journal replaced?); comparing every chunk",

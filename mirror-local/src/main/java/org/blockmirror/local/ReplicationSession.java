@@ -21,6 +21,8 @@ final class ReplicationSession {
     long remoteAppliedAtStart;
     /** What the remote's HELLO_OK said its copy is. */
     volatile RemoteSyncState remoteSyncState = RemoteSyncState.CONSISTENT;
+    /** The role exchange made the peer a resync target: the next remirror compares every chunk. */
+    volatile boolean compareWholeVolume;
     /** Whether streaming started once on this session (it counts as opened then). */
     boolean streamed;
     /** Where remirror answers go while a remirror runs on this session. */

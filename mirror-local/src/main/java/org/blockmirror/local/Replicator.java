@@ -92,6 +92,18 @@ public final class Replicator implements LinkListener, AutoCloseable {
 
         /** An admitted session ended (link lost, error, shutdown). */
         void sessionEnded(String reason);
+
+        /**
+         * Asked after {@link #judge} admitted the session: the peer is a resync target (its role
+         * exchange persisted INCONSISTENT), so a remirror compares every block before the stream.
+         */
+        default boolean peerNeedsFullResync() {
+            return false;
+        }
+
+        /** The remirror that ran before this session's stream completed (REMIRROR_DONE acknowledged). */
+        default void remirrorCompleted() {
+        }
     }
 
     /** Where the replicator is, for status and logs. */
@@ -294,7 +306,12 @@ public final class Replicator implements LinkListener, AutoCloseable {
                 phase = Phase.REMIRRORING;
                 log.info("remirror before streaming (session {})", Long.toHexString(s.id));
             }, (bytes, beforeWaiting) -> paceRemirror(s, bytes, beforeWaiting))
-                    .ifPresent(applied -> s.remoteAppliedAtStart = applied);
+                    .ifPresent(applied -> {
+                        s.remoteAppliedAtStart = applied;
+                        if (gate != null) {
+                            gate.remirrorCompleted();
+                        }
+                    });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted during remirror");
@@ -403,6 +420,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
         try {
             s.channels.get(0).writeAndFlush(gate.offer(covers));
             gate.judge(first.roleAnswer.get(settings.handshakeTimeoutMs(), TimeUnit.MILLISECONDS));
+            if (gate.peerNeedsFullResync()) {
+                if (remirror == null || !pipeline.hasDirtyMap()) {
+                    throw new IOException("the peer is a resync target, but this unit has no dirty map to remirror"
+                            + " with");
+                }
+                s.compareWholeVolume = true;
+            }
         } catch (ExecutionException | TimeoutException | InterruptedException | IOException | RuntimeException e) {
             unregister(s);
             if (e instanceof InterruptedException) {

@@ -387,6 +387,33 @@ final class RemirrorTarget implements AutoCloseable {
         return true;
     }
 
+    /**
+     * A role decision made this copy a resync target (docs/roles.md §5.8): runs the pre-hook unless
+     * the copy is inconsistent already, then persists the inconsistent flag, before the remirror
+     * sends its first block. Unlike {@link #becomeInconsistent} the hook runs for a never-synced
+     * copy too: a resync target holds data of its own, which the remirror overwrites.
+     *
+     * @return null, or why the resync may not start (nothing was written, the flag is unchanged)
+     */
+    String beginResync() throws InterruptedException {
+        RemoteSyncState before = consistency.state();
+        if (before == RemoteSyncState.INCONSISTENT) {
+            return null;
+        }
+        String failed = hook.run(volumeId, volume.describe(), applier.durableAppliedSeq(), before.name());
+        if (failed != null) {
+            log.error("resync refused: {}", failed);
+            return "the remirror pre-hook failed: " + failed + "; nothing was written";
+        }
+        try {
+            consistency.markInconsistent();
+        } catch (IOException e) {
+            return "cannot persist the inconsistent flag: " + e.getMessage();
+        }
+        log.warn("resync by remirror: the copy is inconsistent until the remirror ends and the stream catches up");
+        return null;
+    }
+
     /** fdatasync, then acknowledge every write since the last one (or report the failure). */
     private void syncAndAcknowledge() {
         if (unsynced.isEmpty()) {

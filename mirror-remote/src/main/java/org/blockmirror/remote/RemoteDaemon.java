@@ -252,6 +252,16 @@ public final class RemoteDaemon implements AutoCloseable {
         return remirror.syncState();
     }
 
+    /**
+     * The unit's role exchange made this copy a resync target: pre-hook and the durable
+     * inconsistent flag now, before the first block (docs/roles.md §5.8).
+     *
+     * @return null, or why the resync may not start
+     */
+    public String beginResync() throws InterruptedException {
+        return remirror.beginResync();
+    }
+
     public RemoteStatus status() {
         LinkStatus ls = heartbeats.monitor().status();
         var hb = heartbeats.stats();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
@@ -257,6 +258,34 @@ class RemirrorTargetTest {
         }
         assertTrue(daemon.status().alerts().stream().anyMatch(x -> x.kind() == AlertKind.REPLICATION_ERROR
                 && x.message().contains("remirror refused")), daemon.status().alerts().toString());
+    }
+
+    @Test
+    void aResyncChosenByTheRoleExchangeRunsTheHookOnceAndMarksTheCopyInconsistentBeforeAnyBlock() throws Exception {
+        Path out = dir.resolve("hook.out");
+        Path hook = script("prehook", "echo \"$1 $BLOCKMIRROR_SYNC_STATE\" >> " + out);
+        start("remirror.pre-hook = " + hook + "\n");
+        assertEquals(RemoteSyncState.NEVER_SYNCED, daemon.syncState());
+        assertNull(daemon.beginResync());
+        // a never-synced copy of a unit with data of its own: the hook runs all the same
+        assertEquals(List.of("REMIRROR_PRE NEVER_SYNCED"), Files.readAllLines(out));
+        assertEquals(RemoteSyncState.INCONSISTENT, daemon.syncState());
+        assertNull(daemon.beginResync(), "already inconsistent: nothing to protect, no hook");
+        assertEquals(1, Files.readAllLines(out).size());
+        daemon.close();
+        daemon = null;
+        start("remirror.pre-hook = " + hook + "\n");
+        assertEquals(RemoteSyncState.INCONSISTENT, daemon.syncState(), "durable");
+    }
+
+    @Test
+    void aFailingHookRefusesTheResyncAndLeavesTheCopyAsItWas() throws Exception {
+        Path hook = script("prehook", "echo snapshot failed: no space; exit 3");
+        start("remirror.pre-hook = " + hook + "\n");
+        makeConsistent();
+        assertEquals("the remirror pre-hook failed: remirror.pre-hook " + hook + " failed with exit status 3; output:"
+                + " snapshot failed: no space; nothing was written", daemon.beginResync());
+        assertEquals(RemoteSyncState.CONSISTENT, daemon.syncState());
     }
 
     private static String ackMessageOf(Path hook) {
