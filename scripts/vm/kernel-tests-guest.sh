@@ -43,10 +43,6 @@ for m in target_core_user tcm_loop iscsi_target_mod raid1 loop sd_mod sg; do
 done
 # The roles part (two `blockmirror unit`s, role reversal under md, fail-over through the peer).
 . $OUT/kernel-tests-roles.sh || fail roles-helper "cannot source $OUT/kernel-tests-roles.sh"
-if [ "${ONLY_ROLES:-0}" = 1 ]; then
-  say "ONLY_ROLES=1: straight to the roles part"
-  roles_checks; finish
-fi
 
 # ---- the pair --------------------------------------------------------------------------------
 truncate -s $VOL $W/local.img $W/remote.img
@@ -242,6 +238,10 @@ check status-front-end "$(grep -A8 '^frontEnd:' $W/status.txt | grep -E 'device|
 
 }
 
+if [ "${ONLY_ROLES:-0}" = 1 ]; then
+  say "ONLY_ROLES=1: straight to the roles part"
+  roles_checks; finish
+fi
 if [ "${ONLY_ISCSI:-0}" = 1 ]; then
   say "ONLY_ISCSI=1: the local unit alone, straight to the iSCSI export"
   LOCAL_PID=""
