@@ -1,5 +1,5 @@
 # Sourced by kernel-tests-guest.sh (which defines say/pass/fail/check/await_disk/stop_unit, $JAVA
-# $JOPTS $JAR $W $OUT $VOL $CFG): the "roles" part of the real-kernel tests (docs/roles.md §5.6).
+# $JOPTS $JAR $W $OUT $CFG): the "roles" part of the real-kernel tests (docs/roles.md §5.6).
 # Two `blockmirror unit` daemons in the guest, both with a loopback front end:
 #   A: primary, its volume a device-mapper linear target over a loop device; B: secondary.
 # 1. A's disk is the write-mostly leg of an md RAID-1 (md10) with a loop device; B's disk is the
@@ -80,8 +80,8 @@ roles_checks() {
   export DM_DISABLE_UDEV=1                      # no udev in the guest: dmsetup makes /dev/mapper nodes itself
   modprobe dm_mod || { fail roles-modprobe "dm_mod"; return 1; }
   rm -f $W/local.img $W/remote.img $W/leg.img $W/local.journal; rm -rf $W/src   # earlier parts' files: RAM
-  local sect=$((VOL / 512)) MiB=$((1 << 20)) i rc r
-  truncate -s $VOL $W/a-disk1.img $W/b.img $W/md-leg.img
+  local vol=$((32 << 20)); local sect=$((vol / 512)) MiB=$((1 << 20)) i rc r   # small: CI time
+  truncate -s $vol $W/a-disk1.img $W/b.img $W/md-leg.img
   ALOOP=$(losetup -f --show $W/a-disk1.img)
   dmsetup create bmroleA --table "0 $sect linear $ALOOP 0" || { fail roles-dm "dmsetup create failed"; return 1; }
   ln -sfn /dev/mapper/bmroleA $W/a-vol
@@ -106,21 +106,21 @@ roles_checks() {
     $MDLOOP --write-mostly /dev/$SA > $W/md10.txt 2>&1 || cat $W/md10.txt
   check roles-md-create "$(grep md10 /proc/mdstat | tr -s ' ')" grep -q "md10 : active raid1" /proc/mdstat
   local off; off=$(( $(mdadm --examine $MDLOOP | awk '/Data Offset/{print $4}') * 512 ))
-  head -c $((32 * MiB)) /dev/urandom > $W/pat1; head -c $((8 * MiB)) /dev/urandom > $W/pat2
+  head -c $((16 * MiB)) /dev/urandom > $W/pat1; head -c $((2 * MiB)) /dev/urandom > $W/pat2
   head -c $((4 * MiB)) /dev/urandom > $W/pat3
   dd if=$W/pat1 of=/dev/md10 bs=1M oflag=direct 2>/dev/null
   local sum1; sum1=$(md5sum < $W/pat1 | cut -c1-32)
-  r="md10 [0,32M) $(roles_md5 /dev/md10 0 $((32 * MiB))), A's leg $(roles_md5 /dev/$SA $off $((32 * MiB)))"
-  check roles-md-data "$r, written $sum1" test "$r" = "md10 [0,32M) $sum1, A's leg $sum1"
+  r="md10 [0,16M) $(roles_md5 /dev/md10 0 $((16 * MiB))), A's leg $(roles_md5 /dev/$SA $off $((16 * MiB)))"
+  check roles-md-data "$r, written $sum1" test "$r" = "md10 [0,16M) $sum1, A's leg $sum1"
 
   # ---- role reversal under a writer on md10 ---------------------------------------------------------
   # The writer pauses between passes: `role reverse --wait` (the CLI) waits for a moment when the
   # lag is 0 before it asks the daemon to stop host writes; a writer at full speed delays that.
-  say "role reverse --wait on A while a writer rewrites md10 [40M,48M) in a loop"
+  say "role reverse --wait on A while a writer rewrites md10 [20M,22M) in a loop"
   rm -f $W/writer.stop
   ( n=0; while [ ! -e $W/writer.stop ]; do
-      dd if=$W/pat2 of=/dev/md10 bs=256k seek=$((40 * 4)) oflag=direct 2>> $W/writer.err || exit 1
-      n=$((n + 1)); echo $n > $W/writer.n; sleep 0.5
+      dd if=$W/pat2 of=/dev/md10 bs=256k seek=$((20 * 4)) oflag=direct 2>> $W/writer.err || exit 1
+      n=$((n + 1)); echo $n > $W/writer.n; sleep 1
     done ) & local writer=$!
   sleep 2
   local t0 t1; t0=$(up)
@@ -128,11 +128,11 @@ roles_checks() {
   t1=$(up); cat $W/reverse1.txt
   check roles-reverse "role reverse --wait on A: rc=$rc in $(awk "BEGIN{print $t1 - $t0}") s" test $rc = 0
   sleep 3; touch $W/writer.stop; wait $writer; rc=$?
-  dd if=/dev/md10 of=$W/pat2.back bs=256k skip=$((40 * 4)) count=32 iflag=direct 2>/dev/null
-  dd if=$W/pat3 of=/dev/md10 bs=1M seek=48 oflag=direct 2>/dev/null; local rc2=$?
+  dd if=/dev/md10 of=$W/pat2.back bs=256k skip=$((20 * 4)) count=8 iflag=direct 2>/dev/null
+  dd if=$W/pat3 of=/dev/md10 bs=1M seek=24 oflag=direct 2>/dev/null; local rc2=$?
   local md_state; md_state="$(grep md10 /proc/mdstat | tr -s ' '); $(mdadm --detail /dev/md10 | grep 'State :' | tr -s ' ')"
   md_ok() {
-    [ $rc = 0 ] && [ $rc2 = 0 ] && cmp -s $W/pat2 $W/pat2.back && [ "$(roles_md5 /dev/md10 $((48 * MiB)) $((4 * MiB)))" = "$(md5sum < $W/pat3 | cut -c1-32)" ] \
+    [ $rc = 0 ] && [ $rc2 = 0 ] && cmp -s $W/pat2 $W/pat2.back && [ "$(roles_md5 /dev/md10 $((24 * MiB)) $((4 * MiB)))" = "$(md5sum < $W/pat3 | cut -c1-32)" ] \
       && grep md10 /proc/mdstat | grep -q "$SA\[1\](W)(F)" && [ "$(mdadm --detail /dev/md10 | awk '/Active Devices/{print $4}')" = 1 ]
   }
   check roles-md-survives-reversal "writer rc=$rc after $(cat $W/writer.n 2>/dev/null) passes, $(grep -ci error $W/writer.err) error lines; write after rc=$rc2; md failed A's leg (NOT READY, write-mostly) and runs on the loop leg: $md_state" \
@@ -140,15 +140,15 @@ roles_checks() {
   check roles-demoted-disk-not-ready "A's /dev/$SA: $(sg_turs /dev/$SA 2>&1 | grep -i 'not ready' | head -1 | tr -s ' ')" roles_not_ready /dev/$SA
   check roles-promoted-disk-ready "B's disk still /dev/$(disk_of bm-vol2-B) (was /dev/$SB2), TEST UNIT READY answers, no rescan" \
     eval 'test "$(disk_of bm-vol2-B)" = "$SB2" && roles_tur /dev/$SB2'
-  r=$(roles_md5 /dev/$SB2 $off $((32 * MiB)))
-  check roles-promoted-disk-data "B's disk at the md data offset $off: [0,32M) $r, written $sum1" test "$r" = "$sum1"
+  r=$(roles_md5 /dev/$SB2 $off $((16 * MiB)))
+  check roles-promoted-disk-data "B's disk at the md data offset $off: [0,16M) $r, written $sum1" test "$r" = "$sum1"
 
   # ---- a second array on the new primary's disk ---------------------------------------------------
   say "stop md10 (the old primary's host), assemble md11 from B's disk alone"
   mdadm --stop /dev/md10 > /dev/null 2>&1
   mdadm --assemble /dev/md11 --run /dev/$SB2 > $W/md11.txt 2>&1; rc=$?; cat $W/md11.txt
-  r=$(roles_md5 /dev/md11 0 $((32 * MiB)))
-  check roles-second-array "mdadm --assemble --run md11 /dev/$SB2: rc=$rc, $(grep md11 /proc/mdstat | tr -s ' '); [0,32M) $r" \
+  r=$(roles_md5 /dev/md11 0 $((16 * MiB)))
+  check roles-second-array "mdadm --assemble --run md11 /dev/$SB2: rc=$rc, $(grep md11 /proc/mdstat | tr -s ' '); [0,16M) $r" \
     test $rc = 0 -a "$r" = "$sum1"
   dd if=$W/pat3 of=/dev/md11 bs=1M seek=4 oflag=direct 2>/dev/null; rc=$?
   local sum3; sum3=$(md5sum < $W/pat3 | cut -c1-32)
@@ -172,14 +172,15 @@ roles_checks() {
   # ---- fail-over through the peer: A's disk fails under a host writer --------------------------------
   roles_await_streaming $W/unitA.sock 60
   say "fail-over: A's dm table -> error while the host writes to /dev/$SA"
-  head -c $((24 * MiB)) /dev/urandom > $W/pat4
+  head -c $((16 * MiB)) /dev/urandom > $W/pat4
   dd if=$W/pat4 of=/dev/$SA bs=256k oflag=direct 2> $W/fo-writer.err & writer=$!
-  sleep 2
+  sleep 1
+  local running=no; kill -0 $writer 2>/dev/null && running=yes
   roles_dm_swap "0 $sect error"; local swap=$?
   wait $writer; rc=$?
-  dd if=$W/pat3 of=/dev/$SA bs=1M seek=32 oflag=direct 2>> $W/fo-writer.err; rc2=$?
-  r="$(roles_md5 /dev/$SA 0 $((24 * MiB))) $(roles_md5 /dev/$SA $((32 * MiB)) $((4 * MiB)))"
-  check failover-host-io "dm swap rc=$swap; writer rc=$rc, write after rc=$rc2; read back $r" \
+  dd if=$W/pat3 of=/dev/$SA bs=1M seek=20 oflag=direct 2>> $W/fo-writer.err; rc2=$?
+  r="$(roles_md5 /dev/$SA 0 $((16 * MiB))) $(roles_md5 /dev/$SA $((20 * MiB)) $((4 * MiB)))"
+  check failover-host-io "dm table -> error rc=$swap (writer running then: $running); writer rc=$rc, write after rc=$rc2; read back $r" \
     test $swap = 0 -a $rc = 0 -a $rc2 = 0 -a "$r" = "$(md5sum < $W/pat4 | cut -c1-32) $sum3"
   $JAVA $JOPTS -jar $JAR volume status --config $W/unitA.conf > $W/fo-status.txt 2>&1; cat $W/fo-status.txt
   check failover-degraded "$(head -1 $W/fo-status.txt)" grep -q "local volume: degraded" $W/fo-status.txt
@@ -188,23 +189,19 @@ roles_checks() {
   # (Putting a healthy table back under the failed dm device instead keeps that block device's
   # unreported writeback error, which the replacement's first fsync then returns.)
   say "replace: a blank device (dm bmroleA2 over a new loop device), volume replace --wait"
-  truncate -s $VOL $W/a-disk2.img
+  truncate -s $vol $W/a-disk2.img
   ALOOP2=$(losetup -f --show $W/a-disk2.img)
   dmsetup create bmroleA2 --table "0 $sect linear $ALOOP2 0" && ln -sfn /dev/mapper/bmroleA2 $W/a-vol; swap=$?
-  # diagnostic: the old dm device, healthy again, still reports the old writeback error once
-  roles_dm_swap "0 $sect linear $ALOOP 0"
-  dd if=/dev/zero of=/dev/mapper/bmroleA bs=4k seek=100 count=1 conv=fsync 2>&1 | head -1 | sed 's/^/DIAG old dm device after a healthy table: /'
-  dd if=/dev/zero of=/dev/mapper/bmroleA bs=4k seek=100 count=1 conv=fsync 2>&1 | head -1 | sed 's/^/DIAG again: /'
   $JAVA $JOPTS -jar $JAR volume replace --wait --config $W/unitA.conf > $W/fo-replace.txt 2>&1; rc=$?
   tail -3 $W/fo-replace.txt
   sync; echo 3 > /proc/sys/vm/drop_caches
   same=0
   for i in $(seq 60); do cmp -s $W/a-disk2.img $W/b.img && { same=1; break; }; sleep 1; done
-  r=$(roles_md5f $W/a-disk2.img 0 $((24 * MiB)))
+  r=$(roles_md5f $W/a-disk2.img 0 $((16 * MiB)))
   check failover-replace "new dm device rc=$swap, volume replace --wait rc=$rc: $(grep 'local volume' $W/fo-replace.txt | tail -1); new disk = B's volume: $([ $same = 1 ] && echo identical || echo differs); host data on it $r" \
     test $swap = 0 -a $rc = 0 -a $same = 1 -a "$r" = "$(md5sum < $W/pat4 | cut -c1-32)" -a -n "$(grep 'local volume: ok' $W/fo-replace.txt)"
-  dd if=$W/pat2 of=/dev/$SA bs=1M seek=40 oflag=direct 2>/dev/null; rc=$?; sync
-  r=$(roles_md5f $W/a-disk2.img $((40 * MiB)) $((8 * MiB)))
+  dd if=$W/pat2 of=/dev/$SA bs=1M seek=24 oflag=direct 2>/dev/null; rc=$?; sync
+  r=$(roles_md5f $W/a-disk2.img $((24 * MiB)) $((2 * MiB)))
   check failover-after-replace "a host write after the resync lands on the new disk: rc=$rc, $r" \
     test $rc = 0 -a "$r" = "$(md5sum < $W/pat2 | cut -c1-32)"
 
