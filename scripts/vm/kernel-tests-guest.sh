@@ -27,8 +27,8 @@ check() { # name detail command...: PASS if the command succeeds
 }
 finish() {
   say "finish"
-  for p in $LOCAL_PID $REMOTE_PID; do kill $p 2>/dev/null; done
-  for p in $LOCAL_PID $REMOTE_PID; do for i in $(seq 200); do kill -0 $p 2>/dev/null || break; sleep 0.1; done; done
+  for p in $LOCAL_PID $REMOTE_PID $UNIT_A_PID $UNIT_B_PID; do kill $p 2>/dev/null; done
+  for p in $LOCAL_PID $REMOTE_PID $UNIT_A_PID $UNIT_B_PID; do for i in $(seq 200); do kill -0 $p 2>/dev/null || break; sleep 0.1; done; done
   cp $W/*.log $W/*.conf $OUT/ 2>/dev/null
   dmesg > $OUT/dmesg.log
   echo "DONE" >> $OUT/results
@@ -41,6 +41,8 @@ modprobe configfs && mount -t configfs configfs /sys/kernel/config
 for m in target_core_user tcm_loop iscsi_target_mod raid1 loop sd_mod sg; do
   modprobe $m || fail modprobe "$m"
 done
+# The roles part (two `blockmirror unit`s, role reversal under md, fail-over through the peer).
+. $OUT/kernel-tests-roles.sh || fail roles-helper "cannot source $OUT/kernel-tests-roles.sh"
 
 # ---- the pair --------------------------------------------------------------------------------
 truncate -s $VOL $W/local.img $W/remote.img
@@ -236,6 +238,10 @@ check status-front-end "$(grep -A8 '^frontEnd:' $W/status.txt | grep -E 'device|
 
 }
 
+if [ "${ONLY_ROLES:-0}" = 1 ]; then
+  say "ONLY_ROLES=1: straight to the roles part"
+  roles_checks; finish
+fi
 if [ "${ONLY_ISCSI:-0}" = 1 ]; then
   say "ONLY_ISCSI=1: the local unit alone, straight to the iSCSI export"
   LOCAL_PID=""
@@ -301,4 +307,5 @@ stop_unit $REMOTE_PID remote; REMOTE_PID=""
 left=$(ls $CFG/core/ $CFG/loopback/ $CFG/iscsi/ 2>/dev/null | grep -cE '^(user_|naa\.|iqn\.)')
 check clean-shutdown "LIO objects left: $left; errors in the logs: $(grep -c ' ERROR ' $W/local.log $W/remote.log | paste -sd' ')" \
   test "$left" = 0
+[ "${SKIP_ROLES:-0}" = 1 ] || roles_checks
 finish

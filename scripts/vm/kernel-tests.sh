@@ -2,7 +2,8 @@
 # Real-kernel tests of the SCSI front end: boots Debian's kernel under QEMU (TCG, 1 vCPU) once and
 # runs kernel-tests-guest.sh as PID 1. In the guest a remote and a local unit run over 127.0.0.1
 # with LIO + TCMU front ends; the checks (disk size, sg3_utils answers, ext4, md RAID-1, mirror
-# equality, standby NOT READY, iSCSI export + iscsi-test-cu) print PASS/FAIL lines.
+# equality, standby NOT READY, iSCSI export + iscsi-test-cu; then two `blockmirror unit`s: role
+# reversal under md RAID-1, fail-over through the peer on a dm error target) print PASS/FAIL lines.
 #
 # Usage: scripts/vm/kernel-tests.sh [OUTDIR]        (default /var/tmp/blockmirror-vm/out-kernel-tests)
 # Env:   SETUP=1       run setup-host.sh first (root: apt-get installs QEMU and the guest's tools)
@@ -10,6 +11,7 @@
 #        MVN_OFFLINE=1 build with mvn -o
 #        ITIME=600     iscsi-test-cu time limit (s); ITEST=ALL its test selection (comma-separated
 #                      patterns); IVERBOSE=1 its SCSI-level log; ONLY_ISCSI=1 skip to the iSCSI part
+#        ONLY_ROLES=1  only the roles part (kernel-tests-roles.sh); SKIP_ROLES=1 leave it out
 #        VOLSIZE       bytes per volume (default 64 MiB); TIMEOUT=1500 whole-VM limit (s)
 # Exit:  0 every check passed (or SKIPPED: the host cannot run the VM, said why); 1 otherwise.
 set -uo pipefail
@@ -40,8 +42,9 @@ fi
 
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
+cp "$HERE/kernel-tests-roles.sh" "$OUT/"  # sourced by the guest script (run-guest.sh copies only that one)
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
-env | grep -E '^(ITIME|ITEST|IVERBOSE|ONLY_ISCSI|VOLSIZE|JOPTS)=' | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
+env | grep -E '^(ITIME|ITEST|IVERBOSE|ONLY_ISCSI|ONLY_ROLES|SKIP_ROLES|VOLSIZE|JOPTS)=' | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
 echo "booting the guest (output: $OUT; this takes several minutes under TCG)"
 start=$(date +%s)
 MEM=${MEM:-3G} TIMEOUT=${TIMEOUT:-1500} "$HERE/run-guest.sh" "$HERE/kernel-tests-guest.sh" "$OUT" > "$OUT/console.log" 2>&1

@@ -1,13 +1,13 @@
 #!/bin/bash
 # One-time host setup (Debian 12, as root) for the real-kernel TCMU tests; idempotent.
 # Installs QEMU and the tools the guest runs from the host's / (sg3-utils, mdadm, libiscsi-bin,
-# e2fsprogs), and unpacks (does not install) Debian's kernel into $KROOT.
+# e2fsprogs, dmsetup, python3), and unpacks (does not install) Debian's kernel into $KROOT.
 set -euo pipefail
 VMWORK=${VMWORK:-/var/tmp/blockmirror-vm}
 KROOT=${KROOT:-$VMWORK/kernel}
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in qemu-system-x86 busybox-static kmod xz-utils cpio sg3-utils mdadm libiscsi-bin e2fsprogs iproute2; do
+for p in qemu-system-x86 busybox-static kmod xz-utils cpio sg3-utils mdadm libiscsi-bin e2fsprogs iproute2 dmsetup python3; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
