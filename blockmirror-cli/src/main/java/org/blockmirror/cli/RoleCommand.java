@@ -74,27 +74,40 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (waitForDrain) {
-                showDrain(config);
-            }
-            return RoleCommand.call(config, "reverse", waitForDrain ? "role-reverse wait" : "role-reverse");
+            return waitForDrain ? withDrainProgress(config, () -> RoleCommand.call(config, "reverse", "role-reverse wait"))
+                    : RoleCommand.call(config, "reverse", "role-reverse");
         }
     }
 
-    /** Prints the lag once a second while it shrinks (the daemon then stops host writes for the last records). */
-    static void showDrain(Path config) {
+    /**
+     * Sends the command at once — the daemon stops host writes and then waits for the drain, so a
+     * host that never pauses cannot hold the reversal off — and prints the lag once a second
+     * while the command runs.
+     */
+    static int withDrainProgress(Path config, java.util.function.IntSupplier command) {
+        Thread progress = new Thread(() -> showDrain(config), "drain-progress");
+        progress.setDaemon(true);
+        progress.start();
+        try {
+            return command.getAsInt();
+        } finally {
+            progress.interrupt();
+        }
+    }
+
+    private static void showDrain(Path config) {
         try {
             ControlClient client = new ControlClient(StatusCommand.socketOf(config));
-            for (int i = 0; i < 120; i++) {
-                long lag = client.call("status").path("half").path("lagRecords").asLong(0);
-                if (lag == 0) {
-                    return;
-                }
-                System.out.println("waiting for the journal to drain: " + lag + " record(s) not yet acknowledged");
+            while (!Thread.currentThread().isInterrupted()) {
                 Thread.sleep(1000);
+                long lag = client.call("status").path("half").path("lagRecords").asLong(0);
+                if (lag > 0 && !Thread.currentThread().isInterrupted()) {
+                    System.out.println("host writes stopped; waiting for the journal to drain: " + lag
+                            + " record(s) not yet acknowledged");
+                }
             }
         } catch (Exception e) {
-            // the command itself reports what is wrong
+            // interrupted when the command returns; the command itself reports what is wrong
         }
     }
 
@@ -124,10 +137,8 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (waitForDrain) {
-                showDrain(config);
-            }
-            return RoleCommand.call(config, "demote", waitForDrain ? "role-demote wait" : "role-demote");
+            return waitForDrain ? withDrainProgress(config, () -> RoleCommand.call(config, "demote", "role-demote wait"))
+                    : RoleCommand.call(config, "demote", "role-demote");
         }
     }
 
