@@ -10,10 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.blockmirror.config.ConfigFile;
 import org.blockmirror.protocol.AckMode;
 import org.blockmirror.protocol.Ack;
 import org.blockmirror.protocol.FrameHeader;
@@ -37,8 +33,6 @@ import org.blockmirror.protocol.NakStatus;
 import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.protocol.RejectReason;
 import org.blockmirror.protocol.Write;
-import org.blockmirror.time.MonotonicClock;
-import org.blockmirror.volume.FileVolume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,31 +59,7 @@ class MalformedFrameTest {
 
     @BeforeEach
     void startDaemon() throws Exception {
-        FileVolume.createFile(dir.resolve("remote.vol"), VOLUME_BYTES, BS).close();
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        int hbListen;
-        int hbPeer;
-        try (DatagramSocket a = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-             DatagramSocket b = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            hbListen = a.getLocalPort();
-            hbPeer = b.getLocalPort();
-        }
-        // no peer sends heartbeats: a long timeout keeps the link out of DOWN for the test
-        String text = "volume.id = " + VOLUME_ID + "\n"
-                + "volume.path = " + dir.resolve("remote.vol") + "\n"
-                + "volume.block-size = " + BS + "\n"
-                + "state.dir = " + dir.resolve("state") + "\n"
-                + "control.socket = " + dir.resolve("remote.sock") + "\n"
-                + "listen.address = 127.0.0.1:" + port + "\n"
-                + "heartbeat.listen = 127.0.0.1:" + hbListen + "\n"
-                + "heartbeat.peer = 127.0.0.1:" + hbPeer + "\n"
-                + "heartbeat.interval-ms = 1000\n"
-                + "heartbeat.timeout-ms = 600000\n";
-        RemoteConfig config = RemoteConfig.parse(ConfigFile.parse("remote.conf", text));
-        daemon = RemoteDaemon.start(config, MonotonicClock.system(), new Random(1));
+        daemon = LoneRemote.start(dir, VOLUME_ID, VOLUME_BYTES, BS, "");
         server = daemon.listenAddress();
     }
 

@@ -8,10 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -23,7 +20,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import org.blockmirror.alert.AlertKind;
-import org.blockmirror.config.ConfigFile;
 import org.blockmirror.protocol.AckMode;
 import org.blockmirror.protocol.BlockSums;
 import org.blockmirror.protocol.ChecksumDiff;
@@ -43,8 +39,6 @@ import org.blockmirror.protocol.RemirrorReady;
 import org.blockmirror.protocol.RemirrorStatus;
 import org.blockmirror.protocol.RemoteSyncState;
 import org.blockmirror.remirror.BlockChecksums;
-import org.blockmirror.time.MonotonicClock;
-import org.blockmirror.volume.FileVolume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,32 +63,7 @@ class RemirrorTargetTest {
     private long session = 1;
 
     private void start(String extraConfig) throws Exception {
-        if (Files.notExists(dir.resolve("remote.vol"))) {
-            FileVolume.createFile(dir.resolve("remote.vol"), VOLUME_BYTES, BS).close();
-        }
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        int hbListen;
-        int hbPeer;
-        try (DatagramSocket a = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-             DatagramSocket b = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            hbListen = a.getLocalPort();
-            hbPeer = b.getLocalPort();
-        }
-        String text = "volume.id = " + VOLUME_ID + "\n"
-                + "volume.path = " + dir.resolve("remote.vol") + "\n"
-                + "volume.block-size = " + BS + "\n"
-                + "state.dir = " + dir.resolve("state") + "\n"
-                + "control.socket = " + dir.resolve("remote.sock") + "\n"
-                + "listen.address = 127.0.0.1:" + port + "\n"
-                + "heartbeat.listen = 127.0.0.1:" + hbListen + "\n"
-                + "heartbeat.peer = 127.0.0.1:" + hbPeer + "\n"
-                + "heartbeat.interval-ms = 1000\n"
-                + "heartbeat.timeout-ms = 600000\n" + extraConfig;
-        daemon = RemoteDaemon.start(RemoteConfig.parse(ConfigFile.parse("remote.conf", text)), MonotonicClock.system(),
-                new Random(1));
+        daemon = LoneRemote.start(dir, VOLUME_ID, VOLUME_BYTES, BS, extraConfig);
         server = daemon.listenAddress();
     }
 

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,7 +17,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.zip.CRC32C;
-import org.blockmirror.config.ConfigFile;
 import org.blockmirror.protocol.Ack;
 import org.blockmirror.protocol.AckMode;
 import org.blockmirror.protocol.FrameHeader;
@@ -33,8 +29,6 @@ import org.blockmirror.protocol.Verdict;
 import org.blockmirror.protocol.Verify;
 import org.blockmirror.protocol.VerifyReply;
 import org.blockmirror.protocol.Write;
-import org.blockmirror.time.MonotonicClock;
-import org.blockmirror.volume.FileVolume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,30 +56,7 @@ class VerifiedSessionTest {
 
     @BeforeEach
     void startDaemon() throws Exception {
-        FileVolume.createFile(dir.resolve("remote.vol"), VOLUME_BYTES, BS).close();
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        int hbListen;
-        int hbPeer;
-        try (DatagramSocket a = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-             DatagramSocket b = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            hbListen = a.getLocalPort();
-            hbPeer = b.getLocalPort();
-        }
-        String text = "volume.id = " + VOLUME_ID + "\n"
-                + "volume.path = " + dir.resolve("remote.vol") + "\n"
-                + "volume.block-size = " + BS + "\n"
-                + "state.dir = " + dir.resolve("state") + "\n"
-                + "control.socket = " + dir.resolve("remote.sock") + "\n"
-                + "listen.address = 127.0.0.1:" + port + "\n"
-                + "heartbeat.listen = 127.0.0.1:" + hbListen + "\n"
-                + "heartbeat.peer = 127.0.0.1:" + hbPeer + "\n"
-                + "heartbeat.interval-ms = 1000\n"
-                + "heartbeat.timeout-ms = 600000\n";
-        daemon = RemoteDaemon.start(RemoteConfig.parse(ConfigFile.parse("remote.conf", text)),
-                MonotonicClock.system(), new Random(1));
+        daemon = LoneRemote.start(dir, VOLUME_ID, VOLUME_BYTES, BS, "");
         server = daemon.listenAddress();
     }
 
