@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,25 +25,8 @@ class ConfigCliTest {
     @TempDir
     Path dir;
 
-    /** What one {@code blockmirror ...} run printed and returned. */
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = BlockmirrorCommand.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path write(String name, String... lines) throws Exception {
@@ -55,7 +35,7 @@ class ConfigCliTest {
         return file;
     }
 
-    private static void assertNoStackTrace(Run r) {
+    private static void assertNoStackTrace(CliRun r) {
         assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "stack trace printed:\n" + r.err());
     }
 
@@ -81,7 +61,7 @@ class ConfigCliTest {
                 "heartbeat.timeout-ms = 500",                         // 11
                 "heartbeat.peer = 127.0.0.1:7791",                    // 12
                 "tranport.window-bytes = 64M");                       // 13
-        Run r = run("local", "--config", conf.toString());
+        CliRun r = run("local", "--config", conf.toString());
         assertEquals(BlockmirrorCommand.EXIT_BAD_CONFIG, r.exit(), r.err());
         assertEquals("blockmirror local: configuration refused:", r.err().lines().findFirst().orElse(""));
         assertLines(r.err(), List.of(
@@ -108,7 +88,7 @@ class ConfigCliTest {
                 "remote.address = 127.0.0.1:7789",
                 "heartbeat.peer = 127.0.0.1:7791",
                 "transport.connections = many");
-        Run r = run("local", "--config", conf.toString());
+        CliRun r = run("local", "--config", conf.toString());
         assertEquals(BlockmirrorCommand.EXIT_BAD_CONFIG, r.exit());
         assertLines(r.err(), List.of(
                 conf + " line 4: journal.size = 4096T: must be between 1 MiB and 1024 TiB",
@@ -127,7 +107,7 @@ class ConfigCliTest {
                 "heartbeat.interval-ms = 2000",                       // 6
                 "heartbeat.timeout-ms = 1000",                        // 7
                 "journal.size = 1G");                                 // 8: local-only key
-        Run r = run("remote", "--config", conf.toString());
+        CliRun r = run("remote", "--config", conf.toString());
         assertEquals(BlockmirrorCommand.EXIT_BAD_CONFIG, r.exit(), r.err());
         assertEquals("blockmirror remote: configuration refused:", r.err().lines().findFirst().orElse(""));
         assertLines(r.err(), List.of(
@@ -147,7 +127,7 @@ class ConfigCliTest {
     void aMissingConfigurationFileIsRefusedClearly() {
         Path missing = dir.resolve("nowhere.conf");
         for (String role : List.of("local", "remote")) {
-            Run r = run(role, "--config", missing.toString());
+            CliRun r = run(role, "--config", missing.toString());
             assertEquals(BlockmirrorCommand.EXIT_BAD_CONFIG, r.exit(), role);
             assertLines(r.err(), List.of("blockmirror " + role + ": configuration refused:",
                     missing + ": configuration file does not exist"));
@@ -168,7 +148,7 @@ class ConfigCliTest {
                 "remote.address = 127.0.0.1:7789",
                 "heartbeat.listen = 127.0.0.1:7790",
                 "heartbeat.peer = 127.0.0.1:7791");
-        Run r = run("local", "--config", local.toString());
+        CliRun r = run("local", "--config", local.toString());
         assertEquals(BlockmirrorCommand.EXIT_FAILURE, r.exit(), r.err());
         assertLines(r.err(), List.of("blockmirror local: cannot start: volume " + missingVolume + " does not exist"));
         assertNoStackTrace(r);
@@ -208,7 +188,7 @@ class ConfigCliTest {
                 "heartbeat.listen = 127.0.0.1:" + hbPort,
                 "heartbeat.peer = 127.0.0.1:7791",
                 "frontend = loopback");
-        Run r = run("local", "--config", local.toString());
+        CliRun r = run("local", "--config", local.toString());
         assertEquals(BlockmirrorCommand.EXIT_FAILURE, r.exit(), r.err());
         String expected = Files.isDirectory(Path.of("/sys/kernel/config"))
                 ? "blockmirror local: cannot start: LIO is not available: /sys/kernel/config/target does not exist"
@@ -220,7 +200,7 @@ class ConfigCliTest {
 
     @Test
     void statusWithoutADaemonFailsClearly() {
-        Run r = run("status", "--socket", "/nonexistent");
+        CliRun r = run("status", "--socket", "/nonexistent");
         assertEquals(BlockmirrorCommand.EXIT_FAILURE, r.exit());
         assertLines(r.err(), List.of(
                 "blockmirror status: no daemon is listening: control socket /nonexistent does not exist"));
@@ -238,7 +218,7 @@ class ConfigCliTest {
             pair.local().device().write(0, WriteWorkload.fill(1, 0, 4, 4096)).get();
             assertTrue(pair.local().awaitDrained(10, java.util.concurrent.TimeUnit.SECONDS));
 
-            Run r = run("status", "--config", pair.localConfig().toString(), "--json");
+            CliRun r = run("status", "--config", pair.localConfig().toString(), "--json");
             assertEquals(0, r.exit(), r.err());
             JsonNode status = new ObjectMapper().readTree(r.out());
             assertEquals("local", status.path("role").asText());
@@ -256,14 +236,14 @@ class ConfigCliTest {
             assertTrue(status.path("alerts").isArray());
             assertEquals(0, status.path("alerts").size(), status.path("alerts").toString());
 
-            Run remote = run("status", "--config", pair.remoteConfig().toString(), "--json");
+            CliRun remote = run("status", "--config", pair.remoteConfig().toString(), "--json");
             assertEquals(0, remote.exit(), remote.err());
             JsonNode rs = new ObjectMapper().readTree(remote.out());
             assertEquals("remote", rs.path("role").asText());
             assertEquals(1, rs.path("appliedSeq").asLong());
             assertEquals(pair.local().unitId().toString(), rs.path("attachedLocalUnit").asText());
 
-            Run text = run("status", "--config", pair.localConfig().toString());
+            CliRun text = run("status", "--config", pair.localConfig().toString());
             assertEquals(0, text.exit());
             assertLines(text.out(), List.of("role: local", "state: UP", "alerts: none"));
         }

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -133,21 +131,8 @@ class FailoverTest {
         }
     }
 
-    private static synchronized String[] run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = BlockmirrorCommand.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new String[] {String.valueOf(exit), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Alert volumeAlert() {
@@ -180,9 +165,9 @@ class FailoverTest {
         assertEquals(0, s.blocks().writesFailed(), "no host write failed");
         await("VOLUME_IO_ERROR says degraded, serving through the peer", 2_000,
                 () -> volumeAlert() != null && volumeAlert().message().contains("serving host I/O through the peer"));
-        String[] shown = run("volume", "status", "--config", pair.localConfig().toString());
-        assertEquals("0", shown[0], shown[2]);
-        assertTrue(shown[1].contains("local volume: degraded (local volume"), shown[1]);
+        CliRun shown = run("volume", "status", "--config", pair.localConfig().toString());
+        assertEquals(0, shown.exit(), shown.err());
+        assertTrue(shown.out().contains("local volume: degraded (local volume"), shown.out());
 
         // the disk is swapped for a blank one; while it is refilled, three writers fill the first chunk
         // block after block (each block once, so a write the resync loses is never healed by a later one)
@@ -205,16 +190,16 @@ class FailoverTest {
             }, "test-writer-" + k);
             writers[k].start();
         }
-        String[] replaced = run("volume", "replace", "--wait", "--json", "--config", pair.localConfig().toString());
+        CliRun replaced = run("volume", "replace", "--wait", "--json", "--config", pair.localConfig().toString());
         for (Thread w : writers) {
             w.join(20_000);
         }
         pair.link().delayTcp(() -> 0);
         assertEquals(null, writerError.get(), "host writes during the resync");
-        assertEquals("0", replaced[0], replaced[1] + replaced[2]);
-        JsonNode done = new ObjectMapper().readTree(replaced[1]);
-        assertEquals("ok", done.path("state").asText(), replaced[1]);
-        assertEquals("done", done.path("resync").asText(), replaced[1]);
+        assertEquals(0, replaced.exit(), replaced.out() + replaced.err());
+        JsonNode done = new ObjectMapper().readTree(replaced.out());
+        assertEquals("ok", done.path("state").asText(), replaced.out());
+        assertEquals("done", done.path("resync").asText(), replaced.out());
         assertEquals(VOLUME_BYTES >> 20, done.path("resyncChunks").asLong());
         assertEquals(VOLUME_BYTES >> 20, done.path("resyncChunksCopied").asLong());
 
@@ -235,13 +220,13 @@ class FailoverTest {
     @Test
     void withoutTheRemoteTheHostGetsTheErrorAndServiceResumesWhenItIsBack() throws Exception {
         startPair("ack.sync-timeout-ms = 1000");
-        String[] nothing = run("volume", "replace", "--config", pair.localConfig().toString());
-        assertEquals("1", nothing[0]);
+        CliRun nothing = run("volume", "replace", "--config", pair.localConfig().toString());
+        assertEquals(1, nothing.exit());
         assertEquals("blockmirror volume replace: daemon on " + dir.resolve("local.sock") + " answered: the local volume"
-                + " has not failed: nothing to replace\n", nothing[2]);
-        String[] unknown = run("volume", "swap", "--config", pair.localConfig().toString());
-        assertEquals("2", unknown[0]);
-        assertEquals("blockmirror volume: unknown action 'swap': status or replace\n", unknown[2]);
+                + " has not failed: nothing to replace\n", nothing.err());
+        CliRun unknown = run("volume", "swap", "--config", pair.localConfig().toString());
+        assertEquals(2, unknown.exit());
+        assertEquals("blockmirror volume: unknown action 'swap': status or replace\n", unknown.err());
         workload(50);
         failing.get().failNow();
         readAndCheckOne(); // enters degraded mode on the read error, answered by the remote
@@ -274,11 +259,11 @@ class FailoverTest {
         // a replacement cannot be filled without the remote: the resync fails, the unit stays degraded
         pair.stopRemote();
         await("the session is gone", 5_000, () -> !REPLICATING.contains(pair.local().status().replication().phase()));
-        String[] replaced = run("volume", "replace", "--wait", "--config", pair.localConfig().toString());
-        assertEquals("1", replaced[0], replaced[1] + replaced[2]);
-        assertTrue(replaced[1].contains("local volume: degraded"), replaced[1]);
-        assertTrue(replaced[1].contains("resync: failed, 0 of 8 chunks, error: resync failed: reading blocks 0+256 from"
-                + " the remote: no session with the remote"), replaced[1]);
+        CliRun replaced = run("volume", "replace", "--wait", "--config", pair.localConfig().toString());
+        assertEquals(1, replaced.exit(), replaced.out() + replaced.err());
+        assertTrue(replaced.out().contains("local volume: degraded"), replaced.out());
+        assertTrue(replaced.out().contains("resync: failed, 0 of 8 chunks, error: resync failed: reading blocks 0+256 from"
+                + " the remote: no session with the remote"), replaced.out());
         assertEquals("degraded", pair.local().status().localVolume().state());
     }
 

@@ -9,12 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -43,40 +40,24 @@ class QueueControlTest {
 
     private LoopbackPair pair;
 
-    private record Run(int exit, String out, String err) {
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = BlockmirrorCommand.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private Run queue(String... args) {
+    private CliRun queue(String... args) {
         List<String> all = new ArrayList<>(List.of("queue"));
         all.addAll(List.of(args));
         all.addAll(List.of("--config", pair.localConfig().toString()));
         return run(all.toArray(String[]::new));
     }
 
-    private Run ok(Run r) {
+    private CliRun ok(CliRun r) {
         assertEquals(0, r.exit(), "exit code; stderr: " + r.err());
         return r;
     }
 
     private JsonNode statusJson() throws IOException {
-        Run r = ok(run("status", "--config", pair.localConfig().toString(), "--json"));
+        CliRun r = ok(run("status", "--config", pair.localConfig().toString(), "--json"));
         return new ObjectMapper().readTree(r.out());
     }
 
@@ -125,7 +106,7 @@ class QueueControlTest {
     @Test
     void stopSendHoldsRecordsWithTheSessionUpAcrossARestartAndStartSendDrainsThem() throws Exception {
         start();
-        Run stopped = ok(queue("stop-send"));
+        CliRun stopped = ok(queue("stop-send"));
         assertTrue(stopped.out().contains("sending stopped: records are held in the journal"), stopped.out());
         hostWrites(20, 0, 1);
         await("the replicator holds the records", 5_000,
@@ -149,7 +130,7 @@ class QueueControlTest {
         assertEquals(0, status().blocks().sent());
 
         long sessions = status().replication().sessionsOpened();
-        Run started = ok(queue("start-send"));
+        CliRun started = ok(queue("start-send"));
         assertTrue(started.out().contains("sending restarted: 20 queued records go out"), started.out());
         assertTrue(pair.local().awaitDrained(15, TimeUnit.SECONDS), "nothing drained: " + status());
         assertEquals(20, pair.remote().appliedSeq());
@@ -163,7 +144,7 @@ class QueueControlTest {
         start();
         ok(queue("stop-send"));
         hostWrites(5, 0, 10); // queued: seq 1..5
-        Run r = ok(queue("stop-enqueue"));
+        CliRun r = ok(queue("stop-enqueue"));
         assertTrue(r.out().contains("enqueueing stopped: host writes mark the dirty map"), r.out());
         assertTrue(r.out().contains("the 5 queued records are still sent"), r.out());
         long next = status().journal().headSeq();
@@ -181,7 +162,7 @@ class QueueControlTest {
         JsonNode json = statusJson().path("buffer");
         assertEquals("bitmap", json.path("mode").asText());
         assertEquals(4, json.path("dirtyChunks").asLong());
-        Run text = ok(run("status", "--config", pair.localConfig().toString()));
+        CliRun text = ok(run("status", "--config", pair.localConfig().toString()));
         assertTrue(text.out().lines().anyMatch(l -> l.strip().equals("mode: bitmap")), text.out());
 
         ok(queue("start-send"));
@@ -193,7 +174,7 @@ class QueueControlTest {
         assertArrayEquals(WriteWorkload.fill(20, 100 * CHUNK_BLOCKS, 1, BLOCK).array(),
                 block(pair.localVolume(), 100 * CHUNK_BLOCKS), "a bitmap-mode write is not on the local volume");
 
-        Run restart = ok(queue("start-enqueue"));
+        CliRun restart = ok(queue("start-enqueue"));
         assertTrue(restart.out().contains("host writes go to the journal again once remirror has sent the 4 dirty"
                 + " chunks"), restart.out());
         assertFalse(status().buffer().enqueueingStopped());
@@ -206,7 +187,7 @@ class QueueControlTest {
         ok(queue("stop-send"));
         hostWrites(10, 0, 1); // seq 1..10, chunks 0..9
         long usedBefore = status().journal().unreleasedBytes();
-        Run r = ok(queue("flush", "--through-seq", "4"));
+        CliRun r = ok(queue("flush", "--through-seq", "4"));
         assertTrue(r.out().contains("flushed 4 records through seq 4 into the dirty map (4 chunks newly dirty)"),
                 r.out());
         LocalStatus s = status();
@@ -221,7 +202,7 @@ class QueueControlTest {
         // by age: the records written before a pause, not those after it
         Thread.sleep(1_500);
         hostWrites(2, 60, 3); // seq 12, 13
-        Run aged = ok(queue("flush", "--older-than", "1s"));
+        CliRun aged = ok(queue("flush", "--older-than", "1s"));
         assertTrue(aged.out().contains("flushed 7 records through seq 11"), aged.out());
         assertEquals(12, status().journal().tailSeq());
         assertEquals(4 + 6 + 1, status().buffer().dirtyChunks());
@@ -267,25 +248,25 @@ class QueueControlTest {
     @Test
     void badArgumentsAreRefusedWithClearErrors() throws Exception {
         start();
-        Run both = queue("flush", "--through-seq", "3", "--older-than", "1m");
+        CliRun both = queue("flush", "--through-seq", "3", "--older-than", "1m");
         assertEquals(2, both.exit());
         assertTrue(both.err().contains("blockmirror queue: more than one flush range given: give exactly one of"
                 + " --through-seq N, --older-than DURATION"), both.err());
-        Run none = queue("flush");
+        CliRun none = queue("flush");
         assertEquals(2, none.exit());
         assertTrue(none.err().contains("no flush range given"), none.err());
-        Run badSeq = queue("flush", "--through-seq", "abc");
+        CliRun badSeq = queue("flush", "--through-seq", "abc");
         assertEquals(2, badSeq.exit());
         assertTrue(badSeq.err().contains("--through-seq abc: not a sequence number"), badSeq.err());
-        Run badAge = queue("flush", "--older-than", "soon");
+        CliRun badAge = queue("flush", "--older-than", "soon");
         assertTrue(badAge.err().contains("--older-than soon: not a positive duration"), badAge.err());
-        Run badTime = queue("flush", "--before", "yesterday");
+        CliRun badTime = queue("flush", "--before", "yesterday");
         assertTrue(badTime.err().contains("--before yesterday: not a timestamp"), badTime.err());
-        Run unknown = queue("pause");
+        CliRun unknown = queue("pause");
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().contains("unknown action 'pause': one of stop-enqueue, start-enqueue, stop-send,"
                 + " start-send, flush"), unknown.err());
-        Run misplaced = queue("stop-send", "--through-seq", "3");
+        CliRun misplaced = queue("stop-send", "--through-seq", "3");
         assertTrue(misplaced.err().contains("--through-seq belongs to flush, not to stop-send"), misplaced.err());
 
         // the control socket checks its requests itself (it can be used without the CLI)
@@ -299,26 +280,26 @@ class QueueControlTest {
                 .endsWith("--through-seq 0: not a sequence number (a whole number >= 1)"));
 
         // the daemon's refusals: nothing queued, beyond the head, already acknowledged, nothing old enough
-        Run empty = queue("flush", "--through-seq", "1");
+        CliRun empty = queue("flush", "--through-seq", "1");
         assertEquals(1, empty.exit());
         assertTrue(empty.err().contains("nothing to flush: the queue is empty"), empty.err());
         hostWrites(3, 0, 1);
         assertTrue(pair.local().awaitDrained(10, TimeUnit.SECONDS));
         ok(queue("stop-send"));
         hostWrites(3, 10, 2); // seq 4..6
-        Run beyond = queue("flush", "--through-seq", "99");
+        CliRun beyond = queue("flush", "--through-seq", "99");
         assertEquals(1, beyond.exit());
         assertTrue(beyond.err().contains("seq 99 is beyond the head of the queue: the newest record is seq 6"
                 + " (the queue holds seq 4 to 6)"), beyond.err());
-        Run acked = queue("flush", "--through-seq", "2");
+        CliRun acked = queue("flush", "--through-seq", "2");
         assertTrue(acked.err().contains("nothing to flush: every record through seq 2 was already acknowledged by"
                 + " the remote (the queue holds seq 4 to 6)"), acked.err());
-        Run young = queue("flush", "--older-than", "1h");
+        CliRun young = queue("flush", "--older-than", "1h");
         assertEquals(1, young.exit());
         assertTrue(young.err().contains("nothing to flush: the oldest queued record (seq 4, written "), young.err());
         assertEquals(4, status().journal().tailSeq(), "a refused flush changed the queue");
         assertEquals(0, status().buffer().dirtyChunks());
-        for (Run r : List.of(both, none, badSeq, badAge, badTime, unknown, misplaced, empty, beyond, acked, young)) {
+        for (CliRun r : List.of(both, none, badSeq, badAge, badTime, unknown, misplaced, empty, beyond, acked, young)) {
             assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "stack trace:\n" + r.err());
         }
     }

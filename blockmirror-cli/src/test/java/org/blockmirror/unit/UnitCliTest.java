@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.blockmirror.cli.BlockmirrorCommand;
+import org.blockmirror.cli.CliRun;
 import org.blockmirror.config.ConfigException;
 import org.blockmirror.config.ConfigFile;
 import org.blockmirror.volume.FileVolume;
@@ -27,24 +24,8 @@ class UnitCliTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = BlockmirrorCommand.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path config(String... extra) throws Exception {
@@ -110,25 +91,25 @@ class UnitCliTest {
     @Test
     void initOnceThenTheUnitNeedsItsRoleState() throws Exception {
         Path f = config("peer.address = 127.0.0.1:9", "listen.address = 127.0.0.1:" + freePort());
-        Run noState = run("unit", "--config", f.toString());
+        CliRun noState = run("unit", "--config", f.toString());
         assertEquals(1, noState.exit());
         assertTrue(noState.err().startsWith("blockmirror unit: cannot start: " + dir.resolve("state").resolve("role-state")
                 + ": role state file for volume 'demo' is missing."), noState.err());
         assertTrue(noState.err().contains("A new unit is set up with 'blockmirror unit init --role primary|secondary"
                 + " --config " + f + "'"), noState.err());
 
-        Run init = run("unit", "init", "--role", "secondary", "--config", f.toString());
+        CliRun init = run("unit", "init", "--role", "secondary", "--config", f.toString());
         assertEquals(0, init.exit(), init.err());
         assertTrue(init.out().contains("role state " + dir.resolve("state").resolve("role-state") + " created: SECONDARY"),
                 init.out());
-        Run again = run("unit", "init", "--role", "primary", "--config", f.toString());
+        CliRun again = run("unit", "init", "--role", "primary", "--config", f.toString());
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("the role state file already exists (role SECONDARY current=none"), again.err());
-        Run bad = run("unit", "init", "--role", "boss", "--config", f.toString());
+        CliRun bad = run("unit", "init", "--role", "boss", "--config", f.toString());
         assertEquals(2, bad.exit());
         assertEquals("blockmirror unit init: --role must be primary or secondary, not 'boss'", bad.err().strip());
 
-        Run refused = run("unit", "--config", config("volume.id = demo2").toString());
+        CliRun refused = run("unit", "--config", config("volume.id = demo2").toString());
         assertEquals(2, refused.exit());
         assertTrue(refused.err().startsWith("blockmirror unit: configuration refused:"), refused.err());
     }
@@ -136,11 +117,11 @@ class UnitCliTest {
     @Test
     void roleCommandsNeedARunningUnit() throws Exception {
         Path f = config("peer.address = 127.0.0.1:9");
-        Run r = run("role", "show", "--config", f.toString());
+        CliRun r = run("role", "show", "--config", f.toString());
         assertEquals(1, r.exit());
         assertEquals("blockmirror role show: no daemon is listening: control socket " + dir.resolve("u.sock")
                 + " does not exist", r.err().strip());
-        Run both = run("role", "resolve", "--keep-local", "--keep-peer", "--config", f.toString());
+        CliRun both = run("role", "resolve", "--keep-local", "--keep-peer", "--config", f.toString());
         assertEquals(2, both.exit());
         assertTrue(both.err().contains("mutually exclusive"), both.err());
     }
@@ -151,7 +132,7 @@ class UnitCliTest {
         Files.writeString(f, "volume.id = vol7\npeer.address = 127.0.0.1:9\n");
         ConfigFile file = ConfigFile.read(f);
         assertEquals("vol7", file.entries().get("volume.id").value());
-        Run r = run("status", "--config", f.toString());
+        CliRun r = run("status", "--config", f.toString());
         assertEquals("blockmirror status: no daemon is listening: control socket /run/blockmirror/unit-vol7.sock does"
                 + " not exist", r.err().strip());
     }
