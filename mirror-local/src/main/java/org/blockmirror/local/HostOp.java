@@ -20,12 +20,6 @@ final class HostOp {
     boolean compact;
     /** Assigned by the journal stage; 0 until then or if the append failed. */
     long seq;
-    /**
-     * The volume must be flushed before this op is acknowledged: set for ops whose data the
-     * journal does not hold (so a crash could not redo them). Journalled WRITE and TRIM records
-     * leave it false: the volume is flushed lazily and the journal keeps them until it is.
-     */
-    boolean needsVolumeFlush;
     /** Set by the write stage once the write is durable locally (for sync-mode timeouts). */
     long locallyDurableNanos;
     /** Not host I/O: a step run on the journal stage in queue order (see {@link WritePipeline}). */
@@ -73,5 +67,14 @@ final class HostOp {
 
     int dataBytes() {
         return data == null ? 0 : data.remaining();
+    }
+
+    /**
+     * The volume must be flushed before this op is acknowledged: its data is not in the journal
+     * (a COMPACT record, a bitmap-mode write), so a crash could not redo it. Journalled WRITE and
+     * TRIM records are flushed lazily; the journal keeps them until the volume has them.
+     */
+    boolean needsVolumeFlush() {
+        return compact || inMap;
     }
 }

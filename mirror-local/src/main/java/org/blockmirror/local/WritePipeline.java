@@ -760,7 +760,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                     volume.write(op.lba * blockSize, op.data.duplicate());
                     bytes += op.dataBytes();
                 }
-                flushNow |= op.needsVolumeFlush || op.compact || op.inMap;
+                flushNow |= op.needsVolumeFlush();
             }
             if (flushNow) {
                 volume.flush(); // covers every earlier batch too: this thread wrote them
@@ -1075,7 +1075,10 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         return journalFullAlert;
     }
 
-    /** How writes are being journalled: NORMAL, or COMPACT above the high-water mark. */
+    /**
+     * The kind of the last host write journalled (NORMAL or COMPACT); {@link #mode()} says where
+     * the next one goes.
+     */
     public BufferMode bufferMode() {
         return bufferMode;
     }
