@@ -74,9 +74,15 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return waitForDrain ? withDrainProgress(config, () -> RoleCommand.call(config, "reverse", "role-reverse wait"))
-                    : RoleCommand.call(config, "reverse", "role-reverse");
+            return drainingCall(config, "reverse", waitForDrain);
         }
+    }
+
+    /** {@code reverse} and {@code demote}: with {@code --wait}, the lag is shown while the daemon drains. */
+    private static int drainingCall(Path config, String name, boolean wait) {
+        String request = "role-" + name + (wait ? " wait" : "");
+        return wait ? withDrainProgress(config, () -> RoleCommand.call(config, name, request))
+                : RoleCommand.call(config, name, request);
     }
 
     /**
@@ -137,8 +143,7 @@ final class RoleCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return waitForDrain ? withDrainProgress(config, () -> RoleCommand.call(config, "demote", "role-demote wait"))
-                    : RoleCommand.call(config, "demote", "role-demote");
+            return drainingCall(config, "demote", waitForDrain);
         }
     }
 
