@@ -515,8 +515,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
             return true; // the copies are synced with the batch, before this write reaches the volume
         } catch (JournalFullException e) {
             try {
-                handOverSoFar(toVolumeStage);
-                moveToMap(journal.nextSeq() - 1);
+                moveToMap(journal.nextSeq() - 1); // what this batch held was handed over above
                 return true;
             } catch (IOException io) {
                 failFatally("moving the journal into the dirty map: " + io.getMessage(), io, List.of(op));
