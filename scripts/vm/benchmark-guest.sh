@@ -3,7 +3,8 @@
 # benchmark on every device, one after the other, in this one boot:
 #   raw    loop device over a pre-filled tmpfs file (the baseline every ratio divides by)
 #   tcmu   LIO + TCMU + tcm_loop served by tcmu-runner (qcow handler on a raw file)
-#   off    our local unit, link down: front end + journal + volume, nothing sent
+#   off    our local unit with mirroring off (`queue stop-enqueue`): front end + volume + dirty map
+#   down   our local unit, link down: front end + journal + volume, nothing sent
 #   async  our local unit mirroring to a remote unit in this guest, ack.mode = async
 #   sync   the same, ack.mode = sync
 #   drbdA  DRBD 8.4 protocol A, both ends in this kernel over 127.0.0.1
@@ -22,10 +23,10 @@ RUNTIME=${RUNTIME:-10}             # seconds per measured fio job
 WARMUP=${WARMUP:-8}                # seconds of each warm-up job (r16, then seq) per device
 FIO_SIZE=${FIO_SIZE:-120M}
 VOLMB=${VOLMB:-128}                # every volume / backing file, MiB
-OFF_JOURNAL_MB=${OFF_JOURNAL_MB:-1536}   # the link-down journal keeps everything written to it
+OFF_JOURNAL_MB=${OFF_JOURNAL_MB:-2048}   # the link-down journal keeps everything written to it
 JOURNAL_MB=${JOURNAL_MB:-1024}
 CONNECTIONS=${CONNECTIONS:-4}      # transport.connections of the mirroring runs (the default)
-DEVICES=${DEVICES:-"raw tcmu off async sync drbdA drbdC"}
+DEVICES=${DEVICES:-"raw tcmu off down async sync drbdA drbdC"}
 JOBS=${JOBS:-"seq r16 r1 r1f"}
 TCMU_MAX_SECTORS=${TCMU_MAX_SECTORS:-1024}
 GUEST_LIMIT=${GUEST_LIMIT:-1500}   # the guest powers itself off after this many seconds
@@ -235,6 +236,18 @@ r = json.loads(buf)["result"]
 print(eval(sys.argv[2]))
 PY
 }
+control() { # socket words...: one control command through the unit's socket, prints the answer
+  python3 - "$@" <<'PY' 2>&1
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(30); s.connect(sys.argv[1]); s.sendall((" ".join(sys.argv[2:]) + "\n").encode())
+buf = b""
+while True:
+    d = s.recv(65536)
+    if not d: break
+    buf += d
+print(buf.decode().strip())
+PY
+}
 start_unit() { # role conf args... -> sets PID var by role
   $JAVA $JOPTS -jar $JAR $1 --config $2 "${@:3}" >> $OUT/$(basename $2 .conf).log 2>&1 &   # logs straight to the host: readable during the run
   eval "${1^^}_PID=$!"
@@ -246,32 +259,47 @@ stop_pid() { # pid name
   if kill -0 "$1" 2>/dev/null; then echo "WARNING: $2 did not exit within 60 s of SIGTERM"; kill -9 "$1"; fi
   wait "$1" 2>/dev/null
 }
-phase_off() {
-  say "off: local unit whose remote is unreachable (link down: front end + journal + volume, nothing sent)"
-  fill $W/off.img $VOLMB; fill $W/off.journal $OFF_JOURNAL_MB
-  unit_conf local $W/off.img off > $W/off.conf <<EOF
+# Our local unit alone: its remote address and heartbeat peer answer nothing, so the link stays DOWN.
+#   off:  mirroring switched off by the operator (`queue stop-enqueue`): writes go to the volume and
+#         mark the dirty map (one durable map write per chunk first written), nothing is journalled;
+#         the front end alone plus change tracking, the counterpart of tcmu-runner's row
+#   down: the link is down and every write is journalled (and kept: nothing is acknowledged)
+phase_off() { # off|down
+  local mode=$1 t0 sd
+  if [ $mode = off ]; then
+    say "off: local unit with enqueueing stopped (front end + volume + dirty map, nothing journalled or sent)"
+  else
+    say "down: local unit whose remote is unreachable (link down: front end + journal + volume, nothing sent)"
+  fi
+  fill $W/$mode.img $VOLMB; fill $W/$mode.journal $OFF_JOURNAL_MB
+  unit_conf local $W/$mode.img $mode > $W/$mode.conf <<EOF
 remote.address = 127.0.0.1:7799
 heartbeat.listen = 127.0.0.1:7797
 heartbeat.peer = 127.0.0.1:7798
-journal.path = $W/off.journal
+journal.path = $W/$mode.journal
 journal.size = ${OFF_JOURNAL_MB}M
 journal.full-timeout-ms = 120000
 frontend = loopback
 EOF
-  local t0=$(up) sd
-  start_unit local $W/off.conf --format-journal
+  t0=$(up)
+  start_unit local $W/$mode.conf --format-journal
   if ! sd=$(await_disk bm-vol1 $LOCAL_PID 300); then
-    skip off "our disk did not appear: $(tail -3 $OUT/off.log | tr '\n' ' ')"; stop_pid "$LOCAL_PID" local; LOCAL_PID=""; return
+    skip $mode "our disk did not appear: $(tail -3 $OUT/$mode.log | tr '\n' ' ')"; stop_pid "$LOCAL_PID" local; LOCAL_PID=""; return
   fi
-  say "off: /dev/$sd after $(awk "BEGIN{print $(up) - $t0}") s; link $(status_of $W/off.sock 'r["link"]["state"]')"
+  say "$mode: /dev/$sd after $(awk "BEGIN{print $(up) - $t0}") s; link $(status_of $W/$mode.sock 'r["link"]["state"]')"
+  if [ $mode = off ]; then
+    say "off: $(control $W/off.sock queue stop-enqueue)"
+    [ "$(status_of $W/off.sock 'r["buffer"]["enqueueingStopped"]')" = True ] \
+      || { skip off "queue stop-enqueue did not take effect"; stop_pid "$LOCAL_PID" local; LOCAL_PID=""; return; }
+  fi
   prepare_queue $sd
-  after_job() { # the journal must never fill here: say how full it is
-    echo "journal=$(status_of $W/off.sock 'str(round(r["journal"]["usedPercent"])) + "%," + r["link"]["state"] + ",failed=" + str(r["blocks"]["writesFailed"])')"
+  after_job() { # the journal must never fill (down) and nothing may reach it (off): say how full it is
+    echo "journal=$(status_of $W/$mode.sock 'str(round(r["journal"]["usedPercent"])) + "%," + r["link"]["state"] + ",mode=" + r["buffer"]["mode"] + ",failed=" + str(r["blocks"]["writesFailed"])')"
   }
-  measure off /dev/$sd
+  measure $mode /dev/$sd
   unset -f after_job
   stop_pid "$LOCAL_PID" local; LOCAL_PID=""
-  rm -f $W/off.img $W/off.journal
+  rm -rf $W/$mode.img $W/$mode.journal $W/$mode.journal.dirtymap $W/$mode-state
 }
 # Waits until the remote has acknowledged everything (lagRecords 0); prints the seconds it took.
 await_drain() { # socket limit-seconds: prints the seconds it took; on a stall, dumps both units' state
@@ -406,10 +434,11 @@ for dev in $DEVICES; do
   case $dev in
     raw) phase_raw ;;
     tcmu) phase_tcmu ;;
-    off) phase_off ;;
+    off) phase_off off ;;
+    down) phase_off down ;;
     async|sync) phase_mirror $dev; [ $dev = "$LAST_OURS" ] && phase_ours_done ;;
     drbdA|drbdC) [ -z "$DRBD_FAILED" ] && phase_drbd ${dev#drbd} ;;
-    *) skip $dev "unknown device name (raw tcmu off async sync drbdA drbdC)" ;;
+    *) skip $dev "unknown device name (raw tcmu off down async sync drbdA drbdC)" ;;
   esac
 done
 [ -n "$DRBD_UP" ] && drbd_down

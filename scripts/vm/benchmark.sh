@@ -2,7 +2,8 @@
 # Issue 3's benchmark on a real kernel: boots Debian's kernel under QEMU (TCG, 1 vCPU) once and
 # runs benchmark-guest.sh as PID 1, which measures the fio jobs of ANCHORS.md (seq = 1 MiB write
 # libaio QD8; r16 = 4 KiB randwrite libaio QD16; r1 = 4 KiB randwrite psync; r1f = r1 with
-# --fsync=1) on a raw loop device, tcmu-runner's disk, our disk with mirroring off (link down),
+# --fsync=1) on a raw loop device, tcmu-runner's disk, our disk with mirroring off (enqueueing
+# stopped: front end + volume + dirty map) and with the link down (front end + journal + volume),
 # our disk mirroring async and sync to a remote unit in the same guest, and DRBD 8.4 protocol A
 # and C with both ends in the guest. Prints every figure and its ratio to the raw loop device
 # of the same boot, the anchors' ratios and the goals; the Markdown table goes to OUTDIR/table.md.
@@ -13,7 +14,7 @@
 #        MVN_OFFLINE=1 build with mvn -o
 #        REPORT_ONLY=1 print the report of OUTDIR's last run again, boot nothing
 #        RUNTIME=10    seconds per measured job; WARMUP=8 seconds of each warm-up job
-#        DEVICES="raw tcmu off async sync drbdA drbdC"   JOBS="seq r16 r1 r1f"   (subsets, in order)
+#        DEVICES="raw tcmu off down async sync drbdA drbdC"   JOBS="seq r16 r1 r1f"   (subsets, in order)
 #        CONNECTIONS=4 transport.connections of the mirroring runs; JOPTS JVM options of both units
 #                      (default C1 only, -XX:TieredStopAtLevel=1); MEM=5G guest memory; TIMEOUT=1800 whole-VM limit (s)
 #        TCMU_MAX_SECTORS=1024 (tcmu-runner's hw_max_sectors), FIO_SIZE=120M, VOLMB=128
@@ -32,9 +33,10 @@ report() {
   echo "---- $(head -1 $OUT/devices.txt 2>/dev/null)"
   awk '
     BEGIN {
-      split("raw tcmu off async sync drbdA drbdC", order, " ")
+      split("raw tcmu off down async sync drbdA drbdC", order, " ")
       label["raw"] = "raw loop device (tmpfs file)"; label["tcmu"] = "LIO+TCMU, tcmu-runner"
-      label["off"] = "ours, mirroring off (link down)"; label["async"] = "ours, async mirror"
+      label["off"] = "ours, mirroring off (enqueue stopped)"; label["down"] = "ours, link down (journalled)"
+      label["async"] = "ours, async mirror"
       label["sync"] = "ours, sync mirror"; label["drbdA"] = "DRBD 8.4 protocol A"; label["drbdC"] = "DRBD 8.4 protocol C"
       # ANCHORS.md, two boots each: ratio to raw for seq r16 r1 r1f
       anchor["tcmu"] = ".21/.21 .14/.12 .17/.13 .15/.15"; anchor["drbdC"] = ".16/.14 .10/.09 .07/.07 .12/.13"
@@ -63,7 +65,7 @@ report() {
     END {
       printf "%-34s %15s %15s %15s %9s %15s %s\n", "device", "seq MiB/s  ×raw", "r16 IOPS  ×raw", "r1 IOPS  ×raw", "r1 lat µs", "r1f IOPS  ×raw", "  vCPU busy % seq/r16/r1/r1f"
       md = "| Device | seq MiB/s (×raw) | r16 IOPS (×raw) | r1 IOPS (×raw) | r1 mean clat µs | r1f IOPS (×raw) | vCPU busy % seq/r16/r1/r1f |\n|---|---|---|---|---|---|---|\n"
-      for (k = 1; k <= 7; k++) {
+      for (k = 1; k <= 8; k++) {
         d = order[k]
         if (d in skipped && !(d in seen)) { printf "%-34s SKIPPED: %s\n", label[d], skipped[d]; md = md "| " label[d] " | skipped: " skipped[d] " |||||\n"; continue }
         if (!(d in seen)) continue
@@ -94,7 +96,7 @@ report() {
       }
       print ""
       print "our units, per job (journal use, backlog at the end of the job, drain time, sessions reopened, sync degradations)"
-      for (k = 3; k <= 5; k++) for (i = 1; i <= 4; i++) if ((order[k], jobs[i]) in extra && extra[order[k], jobs[i]] != "")
+      for (k = 3; k <= 6; k++) for (i = 1; i <= 4; i++) if ((order[k], jobs[i]) in extra && extra[order[k], jobs[i]] != "")
         printf "  %-6s %-4s %s\n", order[k], jobs[i], extra[order[k], jobs[i]]
     }' "$res"
   grep -q '^DONE' "$res" || echo "WARNING: the guest did not finish (see $OUT/guest.log)"
