@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.block.BlockDeviceException;
+import org.blockmirror.block.SubmissionBatch;
 
 /**
  * The disk a unit shows its host, the same object in both roles (SPEC F10 hot standby): its size
@@ -65,6 +66,12 @@ final class UnitDevice implements BlockDevice {
     @Override
     public CompletableFuture<Void> trim(long lba, long blocks) {
         return admitted(p -> p.trim(lba, blocks));
+    }
+
+    @Override
+    public SubmissionBatch beginBatch() {
+        BlockDevice p = primary;
+        return p != null ? p.beginBatch() : SubmissionBatch.NONE;
     }
 
     @Override

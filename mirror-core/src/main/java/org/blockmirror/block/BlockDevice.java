@@ -49,4 +49,12 @@ public interface BlockDevice {
 
     /** Deallocates blocks; afterwards they read back as zeros (UNMAP / WRITE SAME with UNMAP). */
     CompletableFuture<Void> trim(long lba, long blocks);
+
+    /**
+     * Starts a batch of submissions from the calling thread ({@link SubmissionBatch}); close it
+     * when the pass is over. The default does not batch.
+     */
+    default SubmissionBatch beginBatch() {
+        return SubmissionBatch.NONE;
+    }
 }

@@ -18,6 +18,7 @@ import java.util.function.IntFunction;
 import org.blockmirror.block.BlockDevice;
 import org.blockmirror.block.BlockDeviceException;
 import org.blockmirror.block.BlockDeviceException.Reason;
+import org.blockmirror.block.SubmissionBatch;
 import org.blockmirror.dirtymap.DirtyMap;
 import org.blockmirror.journal.Journal;
 import org.blockmirror.journal.JournalFullException;
@@ -37,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * {@code sync()}, writes the batch to the local volume in sequence order, then acknowledges the
  * host (async mode) or parks the batch until the remote acknowledges it (sync and verified
  * modes). No second thread is woken per batch: on a small machine every hand-off is a context
- * switch per write.
+ * switch per write. For the same reason a front end that submits in batches
+ * ({@link #beginBatch}, e.g. every command of one pass over the TCMU ring) has its batch run on
+ * its own thread when the stage is idle; the stage's work is serialized by {@link #stageLock},
+ * whichever thread does it.
  *
  * <p>The volume is fdatasynced lazily, by the {@code volume-flusher} thread (every
  * {@link #VOLUME_FLUSH_INTERVAL_MS} ms, or sooner once {@link #VOLUME_FLUSH_BYTES} are
@@ -73,6 +77,14 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
     private final ReentrantLock queueLock = new ReentrantLock();
     private final Condition queued = queueLock.newCondition();
     private final ArrayDeque<HostOp> incoming = new ArrayDeque<>();
+    /**
+     * Held by whoever runs the write stage's work on a batch: the journal-stage thread, or a
+     * front end's thread running its own {@link SubmissionBatch} inline. One at a time, so
+     * sequence numbers follow queue order and the mode switches stay between two batches.
+     */
+    private final ReentrantLock stageLock = new ReentrantLock();
+    /** The thread whose open batch holds back its submissions (no wake-up of the stage). Guarded by queueLock. */
+    private Thread batchOwner;
     /** How long a written batch may stay unflushed on the volume (its journal records stay meanwhile). */
     static final long VOLUME_FLUSH_INTERVAL_MS = 50;
     /** Unflushed volume bytes that wake the flusher before its interval. */
@@ -346,11 +358,68 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 return CompletableFuture.failedFuture(notReady());
             }
             incoming.add(op);
-            queued.signal();
+            if (batchOwner != Thread.currentThread() || !op.isHostIo()) {
+                queued.signal();
+            }
         } finally {
             queueLock.unlock();
         }
         return op.done;
+    }
+
+    /**
+     * Host writes the calling thread submits until the batch is closed are not handed to the
+     * journal-stage thread one by one. At close, if that thread is idle, the caller runs the
+     * write stage on them itself (journal append and sync, volume write, completions): for a
+     * lone write that saves the wake-up of another thread and a context switch, which on a
+     * small machine cost as much as the write. If the stage is busy, the batch is handed over
+     * whole and goes into its next group commit. Only one batch is open at a time; a second
+     * caller just submits as usual.
+     */
+    @Override
+    public SubmissionBatch beginBatch() {
+        queueLock.lock();
+        try {
+            if (batchOwner != null || closed) {
+                return SubmissionBatch.NONE;
+            }
+            batchOwner = Thread.currentThread();
+        } finally {
+            queueLock.unlock();
+        }
+        return this::endBatch;
+    }
+
+    /** Whether a thread is running the write stage's work right now (tests). */
+    boolean stageBusy() {
+        return stageLock.isLocked();
+    }
+
+    private void endBatch() {
+        queueLock.lock();
+        try {
+            batchOwner = null;
+            if (incoming.isEmpty()) {
+                return;
+            }
+        } finally {
+            queueLock.unlock();
+        }
+        if (stageLock.tryLock()) {
+            try {
+                runStage(new ArrayList<>());
+            } finally {
+                stageLock.unlock();
+            }
+        }
+        queueLock.lock();
+        try {
+            if (!incoming.isEmpty()) {
+                queued.signal(); // the stage was busy, or more than one batch's worth is queued
+            }
+        } finally {
+            queueLock.unlock();
+        }
     }
 
     // ---- journal stage ----
@@ -366,19 +435,16 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 if (incoming.isEmpty()) {
                     break; // closed and drained
                 }
-                long bytes = 0;
-                while (!incoming.isEmpty() && (batch.isEmpty() || bytes < settings.maxBatchBytes())) {
-                    HostOp op = incoming.poll();
-                    batch.add(op);
-                    bytes += op.dataBytes();
-                }
             } finally {
                 queueLock.unlock();
             }
-            List<HostOp> appended = appendAll(batch);
-            batch.clear();
-            if (!handOver(appended)) {
-                return;
+            stageLock.lock();
+            try {
+                if (!runStage(batch)) {
+                    return;
+                }
+            } finally {
+                stageLock.unlock();
             }
         }
         flushLock.lock();
@@ -388,6 +454,31 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         } finally {
             flushLock.unlock();
         }
+    }
+
+    /**
+     * The write stage's work on one batch: takes up to {@code maxBatchBytes} of queued ops (none
+     * if another thread took them meanwhile), appends them, syncs, writes the volume. Holding
+     * {@link #stageLock}. Returns false if interrupted.
+     */
+    private boolean runStage(List<HostOp> batch) {
+        queueLock.lock();
+        try {
+            long bytes = 0;
+            while (!incoming.isEmpty() && (batch.isEmpty() || bytes < settings.maxBatchBytes())) {
+                HostOp op = incoming.poll();
+                batch.add(op);
+                bytes += op.dataBytes();
+            }
+        } finally {
+            queueLock.unlock();
+        }
+        if (batch.isEmpty()) {
+            return true;
+        }
+        List<HostOp> appended = appendAll(batch);
+        batch.clear();
+        return handOver(appended);
     }
 
     /**
@@ -762,7 +853,7 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
                 flushNow |= op.needsVolumeFlush();
             }
             if (flushNow) {
-                volume.flush(); // covers every earlier batch too: this thread wrote them
+                volume.flush(); // covers every earlier batch too: written before, under the stage lock
             }
         } catch (IOException e) {
             String what = "local volume " + volume.describe() + ": " + e.getMessage();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.blockmirror.block.BlockDeviceException;
 import org.blockmirror.block.BlockDeviceException.Reason;
+import org.blockmirror.block.SubmissionBatch;
 import org.blockmirror.journal.Journal;
 import org.blockmirror.journal.JournalOptions;
 import org.blockmirror.journal.JournalReader;
@@ -331,6 +333,126 @@ class WritePipelineTest {
         gated.open.countDown();
         await("the journal is released once the volume is flushed", () -> journal.tailSeq() == last + 1);
         assertTrue(gated.flushes.get() < 20, "one flush per batch is not lazy: " + gated.flushes.get() + " flushes");
+    }
+
+    @Test
+    void aBatchRunsOnTheSubmittingThreadWhenTheStageIsIdle() throws Exception {
+        startAsync();
+        done(pipeline.write(200, data(7, 1)));
+        await("the stage is idle", () -> !pipeline.stageBusy());
+        Thread me = Thread.currentThread();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        List<Thread> completedOn = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (SubmissionBatch batch = pipeline.beginBatch()) {
+            for (int i = 0; i < 3; i++) {
+                CompletableFuture<Void> w = pipeline.write(10L * i, data(i, 2));
+                w.whenComplete((v, e) -> completedOn.add(Thread.currentThread()));
+                writes.add(w);
+            }
+            assertSame(SubmissionBatch.NONE, pipeline.beginBatch(), "one batch at a time");
+        }
+        for (CompletableFuture<Void> w : writes) {
+            assertTrue(w.isDone(), "the idle stage's work ran inside close()");
+            done(w);
+        }
+        assertEquals(List.of(me, me, me), completedOn, "completed on the submitting thread, no hand-off");
+        List<JournalRecord> records = journalRecords(journal.tailSeq());
+        assertEquals(List.of(200L, 0L, 10L, 20L), records.stream().map(JournalRecord::lba).toList(), "queue order");
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(data(i, 2).array(), onVolume(10L * i, 2));
+        }
+        // later writes without a batch still go through the journal-stage thread
+        CompletableFuture<Void> later = pipeline.write(100, data(9, 1));
+        done(later);
+        assertArrayEquals(data(9, 1).array(), onVolume(100, 1));
+    }
+
+    @Test
+    void aBatchClosedWhileTheStageIsBusyIsHandedToTheStageWhole() throws Exception {
+        FileVolume file = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
+        volume = file;
+        GatedWriteVolume gated = new GatedWriteVolume(file);
+        journal = Journal.format(dir.resolve("journal"), SUPERBLOCKS + (4L << 20),
+                JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
+        pipeline = new WritePipeline(gated, journal, MonotonicClock.system(),
+                new WritePipeline.Settings(AckMode.ASYNC, 1000, 1000, MAX_RECORD, 1 << 20));
+        pipeline.start();
+        CompletableFuture<Void> first = pipeline.write(0, data(0, 1)); // the stage takes it and blocks in the volume write
+        assertTrue(gated.entered.await(10, TimeUnit.SECONDS));
+        List<CompletableFuture<Void>> batched = new ArrayList<>();
+        List<String> completedOn = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (SubmissionBatch batch = pipeline.beginBatch()) {
+            for (int i = 1; i <= 2; i++) {
+                CompletableFuture<Void> w = pipeline.write(i, data(i, 1));
+                w.whenComplete((v, e) -> completedOn.add(Thread.currentThread().getName()));
+                batched.add(w);
+            }
+        } // returns at once: the stage is busy
+        assertFalse(first.isDone());
+        assertFalse(batched.get(0).isDone() || batched.get(1).isDone(), "nothing ran on this thread");
+        gated.open.countDown();
+        done(first);
+        for (CompletableFuture<Void> w : batched) {
+            done(w);
+        }
+        assertEquals(List.of("journal-stage", "journal-stage"), completedOn);
+        assertEquals(List.of(0L, 1L, 2L), journalRecords(journal.tailSeq()).stream().map(JournalRecord::lba).toList());
+        for (int i = 0; i <= 2; i++) {
+            assertArrayEquals(data(i, 1).array(), onVolume(i, 1));
+        }
+    }
+
+    /** A volume whose writes wait for a gate (the first one says it arrived). */
+    private static final class GatedWriteVolume implements org.blockmirror.volume.Volume {
+        final org.blockmirror.volume.Volume inner;
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+
+        GatedWriteVolume(org.blockmirror.volume.Volume inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int blockSize() {
+            return inner.blockSize();
+        }
+
+        @Override
+        public long sizeBytes() {
+            return inner.sizeBytes();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            inner.read(offset, dst);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+            entered.countDown();
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+            inner.write(offset, src);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            inner.flush();
+        }
+
+        @Override
+        public String describe() {
+            return "gated " + inner.describe();
+        }
+
+        @Override
+        public void close() throws IOException {
+            inner.close();
+        }
     }
 
     /** A volume whose flushes wait for a gate and are counted. */

@@ -6,6 +6,7 @@ import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 
 import org.blockmirror.block.BlockDevice;
+import org.blockmirror.block.SubmissionBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,11 @@ public final class ScsiDisk implements ScsiCommandHandler {
 
     public DiskLimits limits() {
         return limits;
+    }
+
+    @Override
+    public SubmissionBatch beginBatch() {
+        return device.beginBatch();
     }
 
     @Override

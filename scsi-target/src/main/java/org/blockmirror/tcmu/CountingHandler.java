@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.blockmirror.block.SubmissionBatch;
 import org.blockmirror.scsi.ScsiCommandHandler;
 import org.blockmirror.scsi.ScsiRequest;
 import org.blockmirror.scsi.ScsiResponse;
@@ -35,6 +36,11 @@ final class CountingHandler implements ScsiCommandHandler {
                 failed.increment();
             }
         });
+    }
+
+    @Override
+    public SubmissionBatch beginBatch() {
+        return delegate.beginBatch();
     }
 
     /** Commands answered. */

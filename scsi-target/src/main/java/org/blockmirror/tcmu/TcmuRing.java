@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import org.blockmirror.block.SubmissionBatch;
 import org.blockmirror.scsi.ScsiCommandHandler;
 import org.blockmirror.scsi.ScsiRequest;
 import org.blockmirror.scsi.ScsiResponse;
@@ -66,6 +67,9 @@ public final class TcmuRing {
     private final ArrayDeque<Command> finishedOutOfOrder = new ArrayDeque<>();
     private final DataOutBuffers dataOutBuffers = new DataOutBuffers();
     private int awaitingCompletion;
+    /** The thread inside {@link #processNewEntries}'s dispatch loop: its completions kick once, at the end. */
+    private Thread dispatchingThread;
+    private boolean kickDeferred;
     private TcmuRingException failure;
     private boolean closed;
 
@@ -181,8 +185,29 @@ public final class TcmuRing {
         if (tailMoved) {
             kick();
         }
-        for (Command command : fresh) {
-            dispatch(command);
+        if (fresh.isEmpty()) {
+            return 0;
+        }
+        // One batch per pass: the device may run the pass's writes on this thread when it is
+        // idle, and their completions then come back here, before the batch closes: one kick
+        // for all of them, after the loop.
+        synchronized (this) {
+            dispatchingThread = Thread.currentThread();
+        }
+        try (SubmissionBatch batch = handler.beginBatch()) {
+            for (Command command : fresh) {
+                dispatch(command);
+            }
+        } finally {
+            boolean kickNow;
+            synchronized (this) {
+                dispatchingThread = null;
+                kickNow = kickDeferred;
+                kickDeferred = false;
+            }
+            if (kickNow) {
+                kick();
+            }
         }
         return fresh.size();
     }
@@ -385,6 +410,10 @@ public final class TcmuRing {
                 finishedOutOfOrder.addLast(command);
             }
             tailMoved = retireAndPublish();
+            if (tailMoved && dispatchingThread == Thread.currentThread()) {
+                kickDeferred = true;
+                return;
+            }
         }
         if (tailMoved) {
             kick();

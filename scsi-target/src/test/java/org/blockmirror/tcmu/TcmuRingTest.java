@@ -59,6 +59,49 @@ class TcmuRingTest {
     }
 
     @Test
+    void commandsOfOnePassRunInOneBatchAndTheirCompletionsKickOnce() {
+        SimulatedTcmuKernel kernel = new SimulatedTcmuKernel(OOOC, 4096, 64);
+        RamDisk disk = new RamDisk(256);
+        List<Runnable> heldBack = new ArrayList<>();
+        int[] batches = {0};
+        // Like the write pipeline with an idle stage: nothing is done until the batch closes,
+        // then everything completes on the ring's own thread.
+        ScsiCommandHandler batching = new ScsiCommandHandler() {
+            @Override
+            public CompletableFuture<ScsiResponse> execute(org.blockmirror.scsi.ScsiRequest request) {
+                CompletableFuture<ScsiResponse> answer = new CompletableFuture<>();
+                heldBack.add(() -> disk.execute(request).thenAccept(answer::complete));
+                return answer;
+            }
+
+            @Override
+            public org.blockmirror.block.SubmissionBatch beginBatch() {
+                batches[0]++;
+                return () -> {
+                    heldBack.forEach(Runnable::run);
+                    heldBack.clear();
+                };
+            }
+        };
+        TcmuRing ring = attach(kernel, batching);
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(kernel.submit(RamDisk.write10(8L * i, 8), pattern(8 * 512, i), 0));
+        }
+        assertEquals(5, ring.processNewEntries());
+        assertEquals(1, batches[0], "one batch per pass over the ring");
+        assertEquals(1, kernel.kicks(), "five completions, one kick");
+        List<Completion> done = kernel.reap();
+        assertEquals(ids, done.stream().map(Completion::cmdId).toList());
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(pattern(8 * 512, i), Arrays.copyOfRange(disk.data, 8 * 512 * i, 8 * 512 * (i + 1)));
+        }
+        assertEquals(0, ring.inFlight());
+        assertEquals(0, ring.processNewEntries());
+        assertEquals(1, batches[0], "no batch for an empty pass");
+    }
+
+    @Test
     void shortDataInIsZeroPaddedAndReportedWithReadLen() {
         SimulatedTcmuKernel kernel = new SimulatedTcmuKernel(OOOC | FLAG_CAP_READ_LEN, 4096, 16);
         TcmuRing ring = attach(kernel, new RamDisk(16));
