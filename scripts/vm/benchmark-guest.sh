@@ -30,6 +30,8 @@ DEVICES=${DEVICES:-"raw tcmu off down async sync drbdA drbdC"}
 JOBS=${JOBS:-"seq r16 r1 r1f"}
 TCMU_MAX_SECTORS=${TCMU_MAX_SECTORS:-1024}
 GUEST_LIMIT=${GUEST_LIMIT:-1500}   # the guest powers itself off after this many seconds
+PERF=${PERF:-}                     # "dev:job ...": a system-wide perf profile of those measured jobs
+[ -n "$PERF" ] && JOPTS="$JOPTS -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit"   # JIT symbols for perf
 CFG=/sys/kernel/config/target
 W=/tmp/bench; mkdir -p $W $OUT/cpu; cd $W
 : > $OUT/results
@@ -42,6 +44,7 @@ finish() {
   say "finish"
   for p in $LOCAL_PID $REMOTE_PID $RUNNER_PID; do kill $p 2>/dev/null; done
   sleep 1
+  perf_reports
   cp $W/*.log $W/*.conf $OUT/ 2>/dev/null
   dmesg > $OUT/dmesg.log
   echo "DONE t=$(up)" >> $OUT/results
@@ -49,6 +52,17 @@ finish() {
 }
 trap finish EXIT
 ( sleep $GUEST_LIMIT; echo "=== guest time limit of $GUEST_LIMIT s reached: powering off"; finish ) &
+
+# perf profiles (PERF): recorded during the measured job, reported at the end, once every JVM has
+# exited and written its /tmp/perf-PID.map (the guest's perf is the host's, the kernel's version)
+perf_reports() {
+  local f
+  for f in $W/perf-*.data; do
+    [ -e "$f" ] || continue
+    perf report -i $f --no-children --sort comm,dso,sym --percent-limit 0.3 --stdio -g none \
+      > $OUT/$(basename $f .data).txt 2>&1
+  done
+}
 
 # ---- CPU accounting --------------------------------------------------------------------------
 # fio runs snap.sh right before its job starts its I/O (exec_prerun) and right after it ends
@@ -123,6 +137,9 @@ measure() { # name /dev/path
     declare -F before_job > /dev/null && before_job $job
     say "$name: $job ($(job_args $job), ${RUNTIME}s)"
     rm -f $W/a.stat $W/a.raw $W/b.stat $W/b.raw
+    case " $PERF " in *" $name:$job "*)
+      perf record -F 199 -a -g -o $W/perf-$name-$job.data -- sleep $RUNTIME > $W/perf.out 2>&1 & ;;
+    esac
     line=$(fio_run $dev $job $RUNTIME --exec_prerun="$W/snap.sh $W/a" --exec_postrun="$W/snap.sh $W/b")
     local ok=$?
     cpu=$(cpu_report $name-$job)

@@ -18,6 +18,8 @@
 #        CONNECTIONS=4 transport.connections of the mirroring runs; JOPTS JVM options of both units
 #                      (default C1 only, -XX:TieredStopAtLevel=1); MEM=5G guest memory; TIMEOUT=1800 whole-VM limit (s)
 #        TCMU_MAX_SECTORS=1024 (tcmu-runner's hw_max_sectors), FIO_SIZE=120M, VOLMB=128
+#        PERF="off:r1 tcmu:r1"  perf record -a -g during those measured jobs (costs some of the vCPU);
+#                      the reports land in OUTDIR/perf-DEV-JOB.txt, JIT frames named through perf maps
 # Exit:  0 every device measured (or SKIPPED: the host cannot run the VM, said why); 1 otherwise.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -133,7 +135,7 @@ fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
-env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
+env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|PERF|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
   | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
 TIMEOUT=${TIMEOUT:-1800}
 echo "GUEST_LIMIT=$((TIMEOUT - 30))" >> "$OUT/env"   # the guest powers off (with its logs) before QEMU is killed
