@@ -30,6 +30,11 @@ public final class ByteBufferRingMemory implements RingMemory {
     }
 
     @Override
+    public ByteBuffer view(long offset, int length) {
+        return buffer.slice(at(offset, length), length).asReadOnlyBuffer();
+    }
+
+    @Override
     public int getU8(long offset) {
         return buffer.get(at(offset, 1)) & 0xff;
     }

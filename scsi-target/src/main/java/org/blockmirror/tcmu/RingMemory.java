@@ -43,6 +43,14 @@ public interface RingMemory {
 
     void fill(long offset, int length, byte value);
 
+    /**
+     * A read-only view of {@code length} bytes at {@code offset}, valid as long as the mapping
+     * is, or null if this memory cannot lend one (the caller then copies).
+     */
+    default ByteBuffer view(long offset, int length) {
+        return null;
+    }
+
     /** Orders the loads of cmd_head before the loads of the entries it publishes. */
     default void acquireFence() {
         VarHandle.acquireFence();

@@ -107,16 +107,24 @@ public final class TcmuDevice implements AutoCloseable {
         }
         closed = true;
         running = false;
+        boolean drained = false;
         try {
             thread.join();
-            if (!ring.awaitDrained(drainMillis)) {
+            drained = ring.awaitDrained(drainMillis);
+            if (!drained) {
                 log.warn("{}: {} commands still in flight after {} ms", name, ring.inFlight(), drainMillis);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             ring.close();
-            mapping.close();
+            if (drained) {
+                mapping.close();
+            } else {
+                // their handlers may still read data-out lent from the mapping: unmapping it now
+                // could crash the process; the mapping and the uio fd stay until it exits
+                log.warn("{}: leaving the ring mapped while commands are in flight", name);
+            }
             terminated.complete(null);
         }
         log.info("{}: TCMU device closed", name);

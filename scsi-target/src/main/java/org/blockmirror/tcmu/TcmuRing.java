@@ -31,10 +31,13 @@ import org.slf4j.LoggerFactory;
  * <li>without it, a slot only ever receives its own command's response, so a finished command
  *     waits until every earlier command has finished (strict ring order).
  * </ul>
- * Because a response may overwrite another command's entry, everything a command needs (CDB,
- * iovecs, data-out) is copied out of the ring when the entry is read. Data-out is gathered once,
- * into a pooled direct buffer ({@link DataOutBuffers}) that comes back when the command's
- * response is written.
+ * Because a response may overwrite another command's entry, everything a command needs from the
+ * entry (CDB, iovecs) is copied out of the ring when the entry is read. Data-out is not in the
+ * entry but in the data area, whose blocks stay the command's until the kernel reads its
+ * completion: data-out in one iovec is lent to the handler as a read-only view of the mapping
+ * (no copy; the handler is done with it when it completes, {@link org.blockmirror.block.BlockDevice}
+ * contract); data-out in several iovecs is gathered once, into a pooled direct buffer
+ * ({@link DataOutBuffers}) that comes back when the command's response is written.
  *
  * <p>Safety. Every offset and length read from the ring is checked against the ring and the
  * mapping before use. A malformed entry fails the ring ({@link TcmuRingException}): reading stops
@@ -297,18 +300,20 @@ public final class TcmuRing {
         List<Iov> bidi = readIovecs(entry + REQ_IOV + iovCnt * IOVEC_SIZE, bidiCnt, where);
 
         List<Iov> dataIn;
-        ByteBuffer dataOut;
+        List<Iov> out;
         if (!bidi.isEmpty()) {
-            dataOut = gather(first);
+            out = first;
             dataIn = bidi;
         } else if (CdbFacts.isDataOut(cdb[0] & 0xff)) {
-            dataOut = gather(first);
+            out = first;
             dataIn = List.of();
         } else {
-            dataOut = ScsiRequest.NO_DATA;
+            out = List.of();
             dataIn = first;
         }
-        return new Command(cmdId, cdb, dataOut, dataIn, totalLength(dataIn), dataOut != ScsiRequest.NO_DATA);
+        ByteBuffer lent = out.size() == 1 ? memory.view(out.get(0).offset, out.get(0).length) : null;
+        ByteBuffer dataOut = lent != null ? lent : out.isEmpty() ? ScsiRequest.NO_DATA : gather(out);
+        return new Command(cmdId, cdb, dataOut, dataIn, totalLength(dataIn), lent == null && !out.isEmpty());
     }
 
     private byte[] readCdb(long cdbOff, Where where) {

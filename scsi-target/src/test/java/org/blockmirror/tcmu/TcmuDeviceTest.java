@@ -88,6 +88,25 @@ class TcmuDeviceTest {
     }
 
     @Test
+    void aCommandStillInFlightAfterTheDrainKeepsTheMapping() throws Exception {
+        SimulatedTcmuKernel kernel = new SimulatedTcmuKernel(TcmuAbi.FLAG_CAP_OOOC, 4000, 16);
+        SimulatedUioEvents events = new SimulatedUioEvents(kernel);
+        GatedHandler gate = new GatedHandler(new RamDisk(16));
+        TcmuDevice device = TcmuDevice.start("dev", kernel.memory, events, events, gate, 20, 50);
+        synchronized (kernel) {
+            kernel.submit(RamDisk.write10(0, 1), new byte[512], 0); // its data-out is a view of the mapping
+        }
+        events.interrupt();
+        while (gate.heldCount() == 0) {
+            Thread.sleep(1);
+        }
+        device.close();
+        assertEquals(0, events.closes.get(), "unmapped under a handler that may still read its data-out");
+        gate.release(0); // the late answer is dropped, and nothing touched unmapped memory
+        assertEquals(0, kernel.reap().size());
+    }
+
+    @Test
     void aMalformedRingStopsTheDeviceWithTheReason() throws Exception {
         SimulatedTcmuKernel kernel = new SimulatedTcmuKernel(TcmuAbi.FLAG_CAP_OOOC, 4000, 16);
         SimulatedUioEvents events = new SimulatedUioEvents(kernel);

@@ -102,6 +102,25 @@ class TcmuRingTest {
     }
 
     @Test
+    void dataOutInOneIovecIsLentFromTheRingAndInSeveralIsGathered() {
+        SimulatedTcmuKernel kernel = new SimulatedTcmuKernel(OOOC, 4096, 64);
+        RamDisk disk = new RamDisk(256);
+        List<ByteBuffer> seen = new ArrayList<>();
+        TcmuRing ring = attach(kernel, request -> {
+            seen.add(request.dataOut());
+            return disk.execute(request);
+        });
+        kernel.submit(RamDisk.write10(0, 8), pattern(8 * 512, 1), 0);   // 4 KiB: one data block
+        kernel.submit(RamDisk.write10(8, 16), pattern(16 * 512, 2), 0);  // 8 KiB: two iovecs
+        assertEquals(2, ring.processNewEntries());
+        assertEquals(2, kernel.reap().size());
+        assertTrue(seen.get(0).isDirect() && seen.get(0).isReadOnly(), "one iovec: a read-only view of the ring");
+        assertFalse(seen.get(1).isReadOnly(), "several iovecs: gathered into a buffer of our own");
+        assertArrayEquals(pattern(8 * 512, 1), Arrays.copyOfRange(disk.data, 0, 8 * 512));
+        assertArrayEquals(pattern(16 * 512, 2), Arrays.copyOfRange(disk.data, 8 * 512, 24 * 512));
+    }
+
+    @Test
     void shortDataInIsZeroPaddedAndReportedWithReadLen() {
         SimulatedTcmuKernel kernel = new SimulatedTcmuKernel(OOOC | FLAG_CAP_READ_LEN, 4096, 16);
         TcmuRing ring = attach(kernel, new RamDisk(16));
