@@ -57,10 +57,15 @@ trap finish EXIT
 # exited and written its /tmp/perf-PID.map (the guest's perf is the host's, the kernel's version)
 perf_reports() {
   local f
+  local base
   for f in $W/perf-*.data; do
     [ -e "$f" ] || continue
-    perf report -i $f --no-children --sort comm,dso,sym --percent-limit 0.3 --stdio -g none \
-      > $OUT/$(basename $f .data).txt 2>&1
+    base=$OUT/$(basename $f .data)
+    { echo "== by thread and object"; perf report -i $f --no-children --sort comm,dso --stdio -g none 2>&1
+      echo "== by thread and symbol"
+      perf report -i $f --no-children --sort comm,dso,sym --percent-limit 0.1 --stdio -g none 2>&1; } > $base.txt
+    perf report -i $f --no-children --sort comm,sym --stdio -g caller,0.5,callee --percent-limit 1 2>&1 \
+      | head -3000 > $base-calls.txt
   done
 }
 
