@@ -264,6 +264,9 @@ public final class DirtyMap implements AutoCloseable {
         }
         long first = lba / blocksPerChunk;
         long last = (lba + blocks - 1) / blocksPerChunk;
+        if (bits.nextClearBit((int) first) > last) {
+            return false; // already dirty: the usual case in bitmap mode, no I/O
+        }
         BitSet pages = new BitSet();
         for (int c = bits.nextClearBit((int) first); c <= last; c = bits.nextClearBit(c + 1)) {
             bits.set(c);

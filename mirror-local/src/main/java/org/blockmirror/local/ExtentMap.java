@@ -32,6 +32,9 @@ final class ExtentMap {
 
     /** The labelled parts of {@code [lba, lba+blocks)}, clipped to it, in LBA order; unchanged. */
     List<Extent> pieces(long lba, long blocks) {
+        if (byLba.isEmpty()) {
+            return List.of(); // the usual case (no COMPACT record queued): every host write asks
+        }
         List<Extent> out = new ArrayList<>();
         long end = lba + blocks;
         Long from = byLba.floorKey(lba);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -72,6 +73,33 @@ final class BlockRangeLock {
                 return CompletableFuture.failedFuture(e);
             }
             return f.whenComplete((v, t) -> lease.release());
+        });
+    }
+
+    /**
+     * {@link #withLock} that also maps the action's outcome in the same stage that releases the
+     * lease: one future stage per command instead of two (WRITE, the hot path).
+     */
+    <T, R> CompletableFuture<R> withLock(long lba, long blocks, Mode mode, Supplier<CompletableFuture<T>> action,
+                                         BiFunction<? super T, Throwable, ? extends R> then) {
+        CompletableFuture<Lease> granting = acquire(lba, blocks, mode);
+        if (granting.isDone()) {
+            return runHolding(granting.join(), action, then);
+        }
+        return granting.thenCompose(lease -> runHolding(lease, action, then));
+    }
+
+    private static <T, R> CompletableFuture<R> runHolding(Lease lease, Supplier<CompletableFuture<T>> action,
+                                                          BiFunction<? super T, Throwable, ? extends R> then) {
+        CompletableFuture<T> f;
+        try {
+            f = action.get();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        return f.handle((v, t) -> {
+            lease.release();
+            return then.apply(v, t);
         });
     }
 

@@ -33,6 +33,18 @@ final class DeviceIo {
         return translate(() -> device.write(lba, data), Direction.WRITE);
     }
 
+    /**
+     * The device's write as it is: a failure is not translated yet (the caller does it with
+     * {@link #toFailure} in a stage it needs anyway, see ReadWriteCommands.write).
+     */
+    CompletableFuture<Void> writeUntranslated(long lba, ByteBuffer data) {
+        try {
+            return device.write(lba, data);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     CompletableFuture<Void> flush() {
         return translate(device::flush, Direction.WRITE);
     }

@@ -89,12 +89,21 @@ final class ReadWriteCommands {
             return CommandSupport.GOOD;
         }
         ByteBuffer data = CommandSupport.dataOut(request, (int) c.blocks() * blockSize());
-        CompletableFuture<Void> written =
-                lock.withLock(c.lba(), c.blocks(), BlockRangeLock.Mode.SHARED, () -> io.write(c.lba(), data));
-        if (c.fua()) {
-            written = written.thenCompose(v -> io.flush());
+        if (!c.fua()) {
+            // the hot path: release the lease, translate a failure and answer in one stage
+            return lock.withLock(c.lba(), c.blocks(), BlockRangeLock.Mode.SHARED,
+                    () -> io.writeUntranslated(c.lba(), data), ReadWriteCommands::writeAnswer);
         }
-        return written.thenApply(v -> ScsiResponse.good());
+        return lock.withLock(c.lba(), c.blocks(), BlockRangeLock.Mode.SHARED, () -> io.write(c.lba(), data))
+                .thenCompose(v -> io.flush())
+                .thenApply(v -> ScsiResponse.good());
+    }
+
+    private static ScsiResponse writeAnswer(Void written, Throwable failure) {
+        if (failure != null) {
+            throw DeviceIo.toFailure(failure, DeviceIo.Direction.WRITE);
+        }
+        return ScsiResponse.good();
     }
 
     CompletableFuture<ScsiResponse> verify(Cdb cdb, ScsiRequest request) {
