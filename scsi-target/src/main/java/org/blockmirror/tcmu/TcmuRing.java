@@ -334,6 +334,9 @@ public final class TcmuRing {
     }
 
     private List<Iov> readIovecs(long at, long count, Where where) {
+        if (count == 0) {
+            return List.of();
+        }
         List<Iov> iovs = new ArrayList<>((int) count);
         long total = 0;
         for (long i = 0; i < count; i++) {
@@ -495,6 +498,9 @@ public final class TcmuRing {
         memory.putU8(entry + RSP_PAD1, 0);
         memory.putU16(entry + RSP_PAD2, 0);
         memory.putU32(entry + RSP_READ_LEN, readLen);
+        if (response.status() == ScsiResponse.GOOD && response.sense().length == 0) {
+            return; // the kernel reads the sense buffer only with CHECK CONDITION
+        }
         int senseLength = Math.min(response.sense().length, SENSE_BUFFER_SIZE);
         memory.copyFrom(ByteBuffer.wrap(response.sense(), 0, senseLength), entry + RSP_SENSE_BUFFER, senseLength);
         memory.fill(entry + RSP_SENSE_BUFFER + senseLength, SENSE_BUFFER_SIZE - senseLength, (byte) 0);
