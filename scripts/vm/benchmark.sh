@@ -13,10 +13,10 @@
 #        SKIP_BUILD=1  use the blockmirror.jar already built (default: mvn package it)
 #        MVN_OFFLINE=1 build with mvn -o
 #        REPORT_ONLY=1 print the report of OUTDIR's last run again, boot nothing
-#        RUNTIME=10    seconds per measured job; WARMUP=8 seconds of each warm-up job
+#        RUNTIME=10    seconds per measured job; WARMUP=40 seconds of each warm-up job (r16, seq, r1)
 #        DEVICES="raw tcmu off down async sync drbdA drbdC"   JOBS="seq r16 r1 r1f"   (subsets, in order)
 #        CONNECTIONS=4 transport.connections of the mirroring runs; JOPTS JVM options of both units
-#                      (default C1 only, -XX:TieredStopAtLevel=1); MEM=5G guest memory; TIMEOUT=1800 whole-VM limit (s)
+#                      (default: tiered C2; C1 only is -XX:TieredStopAtLevel=1); MEM=6G guest memory; TIMEOUT=2700 whole-VM limit (s)
 #        TCMU_MAX_SECTORS=1024 (tcmu-runner's hw_max_sectors), FIO_SIZE=120M, VOLMB=128
 #        PERF="off:r1 tcmu:r1"  perf record -a -g during those measured jobs (costs some of the vCPU);
 #                      the reports land in OUTDIR/perf-DEV-JOB.txt, JIT frames named through perf maps
@@ -137,11 +137,11 @@ cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
 env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|PERF|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
   | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
-TIMEOUT=${TIMEOUT:-1800}
+TIMEOUT=${TIMEOUT:-2700}
 echo "GUEST_LIMIT=$((TIMEOUT - 30))" >> "$OUT/env"   # the guest powers off (with its logs) before QEMU is killed
 echo "booting the guest (output: $OUT; about 10 minutes under TCG); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
-MEM=${MEM:-5G} TIMEOUT=$TIMEOUT "$HERE/run-guest.sh" "$HERE/benchmark-guest.sh" "$OUT" > "$OUT/console.log" 2>&1
+MEM=${MEM:-6G} TIMEOUT=$TIMEOUT "$HERE/run-guest.sh" "$HERE/benchmark-guest.sh" "$OUT" > "$OUT/console.log" 2>&1
 rc=$?
 echo "guest ran $(( $(date +%s) - start )) s (qemu rc=$rc); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -s "$OUT/results" ] || { tail -30 "$OUT/guest.log" 2>/dev/null || tail -30 "$OUT/console.log"; die "the guest wrote no results"; }
