@@ -31,11 +31,25 @@ finish() {
   for p in $LOCAL_PID $REMOTE_PID $UNIT_A_PID $UNIT_B_PID; do for i in $(seq 200); do kill -0 $p 2>/dev/null || break; sleep 0.1; done; done
   cp $W/*.log $W/*.conf $OUT/ 2>/dev/null
   dmesg > $OUT/dmesg.log
+  echo "TIME guest uptime at the end: $(up) s" | tee -a $OUT/results
   echo "DONE" >> $OUT/results
   sync; /bin/busybox poweroff -f
 }
 
+# One "TIME part: N s" line per part in the results (guest uptime; the host adds boot and power-off).
+PART_T0=0
+part_done() { local now; now=$(up); echo "TIME $1: $(awk "BEGIN{printf \"%.0f\", $now - $PART_T0}") s (t=$now)" | tee -a $OUT/results; PART_T0=$now; }
+
 say "guest $(uname -r), $(nproc) cpu, $(awk '/MemTotal/{print int($2/1024) " MiB"}' /proc/meminfo)"
+# The host's CDS archive (kernel-tests.sh): used only if this JVM maps it; -Xshare:auto would
+# otherwise fall back without a word and every JVM start would be slow again.
+if [ -f $OUT/cds ]; then
+  if $JAVA $JOPTS -Xshare:on -XX:SharedArchiveFile=$(cat $OUT/cds) -jar $JAR --version > $W/cds-probe.txt 2>&1; then
+    JOPTS="$JOPTS -XX:SharedArchiveFile=$(cat $OUT/cds)"; say "CDS archive $(cat $OUT/cds) maps: using it"
+  else
+    say "CDS archive $(cat $OUT/cds) does not map, the JVMs start without it: $(head -3 $W/cds-probe.txt)"
+  fi
+fi
 ip link set lo up
 modprobe configfs && mount -t configfs configfs /sys/kernel/config
 for m in target_core_user tcm_loop iscsi_target_mod raid1 loop sd_mod sg; do
@@ -43,6 +57,7 @@ for m in target_core_user tcm_loop iscsi_target_mod raid1 loop sd_mod sg; do
 done
 # The roles part (two `blockmirror unit`s, role reversal under md, fail-over through the peer).
 . $OUT/kernel-tests-roles.sh || fail roles-helper "cannot source $OUT/kernel-tests-roles.sh"
+part_done boot-and-setup
 
 # ---- the pair --------------------------------------------------------------------------------
 truncate -s $VOL $W/local.img $W/remote.img
@@ -240,13 +255,14 @@ check status-front-end "$(grep -A8 '^frontEnd:' $W/status.txt | grep -E 'device|
 
 if [ "${ONLY_ROLES:-0}" = 1 ]; then
   say "ONLY_ROLES=1: straight to the roles part"
-  roles_checks; finish
+  roles_checks; part_done roles; finish
 fi
 if [ "${ONLY_ISCSI:-0}" = 1 ]; then
   say "ONLY_ISCSI=1: the local unit alone, straight to the iSCSI export"
   LOCAL_PID=""
 else
   loopback_checks || finish
+  part_done loopback
 fi
 
 # ---- iSCSI export of the local unit, libiscsi's conformance suite ----------------------------
@@ -307,5 +323,6 @@ stop_unit $REMOTE_PID remote; REMOTE_PID=""
 left=$(ls $CFG/core/ $CFG/loopback/ $CFG/iscsi/ 2>/dev/null | grep -cE '^(user_|naa\.|iqn\.)')
 check clean-shutdown "LIO objects left: $left; errors in the logs: $(grep -c ' ERROR ' $W/local.log $W/remote.log | paste -sd' ')" \
   test "$left" = 0
-[ "${SKIP_ROLES:-0}" = 1 ] || roles_checks
+part_done iscsi
+[ "${SKIP_ROLES:-0}" = 1 ] || { roles_checks; part_done roles; }
 finish
