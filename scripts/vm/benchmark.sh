@@ -131,6 +131,7 @@ fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
+cp "$HERE/guest-lib.sh" "$OUT/"           # sourced by the guest script (run-guest.sh copies only that one)
 env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
   | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
 TIMEOUT=${TIMEOUT:-1800}

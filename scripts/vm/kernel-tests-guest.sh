@@ -3,22 +3,19 @@
 # guest, talking over 127.0.0.1, both with a SCSI front end through LIO + TCMU (tcm_loop), then
 # the local unit exported over iSCSI and checked with libiscsi's iscsi-test-cu.
 # Every check prints one "PASS name: detail" or "FAIL name: detail" line; they are collected in
-# /mnt/out/results. Inputs in /mnt/out: jar (path of blockmirror.jar), optional env file.
+# /mnt/out/results. Inputs in /mnt/out: jar (path of blockmirror.jar), optional env file, optional
+# cds (path of a CDS archive for the jar), guest-lib.sh (JAR JAVA JOPTS CFG, up say disk_of
+# await_disk unit_conf_base start_unit) and kernel-tests-roles.sh.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 OUT=/mnt/out
 exec > >(tee $OUT/guest.log) 2>&1
-[ -f $OUT/env ] && . $OUT/env
-JAR=$(cat $OUT/jar)
-JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
-JOPTS=${JOPTS:-"-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"}
-CFG=/sys/kernel/config/target
+. $OUT/guest-lib.sh || { echo "FAIL guest-lib: cannot source $OUT/guest-lib.sh" | tee $OUT/results; exit 1; }
 VOL=${VOLSIZE:-$((64 << 20))}
 ITIME=${ITIME:-600}
 W=/tmp/bm; mkdir -p $W
+UNIT_LOGS=$W                       # start_unit's logs (copied to $OUT at the end)
 : > $OUT/results
 
-up() { cut -d' ' -f1 /proc/uptime; }
-say() { echo "=== [t=$(up)] $*"; }
 pass() { echo "PASS $1: $2" | tee -a $OUT/results; }
 fail() { echo "FAIL $1: $2" | tee -a $OUT/results; }
 check() { # name detail command...: PASS if the command succeeds
@@ -62,16 +59,7 @@ part_done boot-and-setup
 # ---- the pair --------------------------------------------------------------------------------
 truncate -s $VOL $W/local.img $W/remote.img
 common() { # role
-  cat <<EOF
-volume.id = vol1
-volume.path = $W/$1.img
-state.dir = $W/$1-state
-control.socket = $W/$1.sock
-heartbeat.interval-ms = 500
-heartbeat.timeout-ms = 3000
-heartbeat.probation-ms = 1000
-heartbeat.probation-gap-ms = 1500
-EOF
+  unit_conf_base $W/$1.img $1 3000
 }
 { common remote; cat <<EOF
 listen.address = 127.0.0.1:7789
@@ -93,39 +81,13 @@ EOF
   } > $W/local.conf
 }
 
-start_remote() {
-  $JAVA $JOPTS -jar $JAR remote --config $W/remote.conf >> $W/remote.log 2>&1 &
-  REMOTE_PID=$!
-}
-start_local() {
-  $JAVA $JOPTS -jar $JAR local --config $W/local.conf >> $W/local.log 2>&1 &
-  LOCAL_PID=$!
-}
+start_remote() { start_unit remote $W/remote.conf; }
+start_local() { start_unit local $W/local.conf; }
 stop_unit() { # pid name: SIGTERM, wait for a clean exit
   kill "$1" 2>/dev/null
   for i in $(seq 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$1" 2>/dev/null; then fail "$2-stop" "did not exit within 60 s of SIGTERM"; kill -9 "$1"; fi
   wait "$1" 2>/dev/null
-}
-
-# /dev/sdX of the tcm_loop LUN that links to backstore $1 (the LUN link is named after it).
-disk_of() {
-  local t hct b
-  for t in $CFG/loopback/naa.*/tpgt_1; do
-    [ -e "$t/lun/lun_0/$1" ] || continue
-    hct=$(cat $t/address 2>/dev/null) || continue
-    for b in /sys/class/scsi_disk/$hct:0/device/block/*; do [ -e "$b" ] && basename "$b" && return 0; done
-  done
-  return 1
-}
-await_disk() { # backstore pid seconds
-  local i d
-  for i in $(seq $(($3 * 5))); do
-    d=$(disk_of "$1") && { echo "$d"; return 0; }
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.2
-  done
-  return 1
 }
 
 loopback_checks() {

@@ -44,7 +44,7 @@ fi
 
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
-cp "$HERE/kernel-tests-roles.sh" "$OUT/"  # sourced by the guest script (run-guest.sh copies only that one)
+cp "$HERE/guest-lib.sh" "$HERE/kernel-tests-roles.sh" "$OUT/"   # sourced by the guest script (run-guest.sh copies only that one)
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
 # The guest's JVMs (a dozen starts, 20-30 s each under TCG without it) map a CDS archive made
 # here from the same java binary (cds-archive.sh). It is valid only for the jar's path at dump
