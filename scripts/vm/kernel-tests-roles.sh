@@ -79,7 +79,8 @@ roles_checks() {
   say "roles: unit A (primary, volume on dm over a loop device) and unit B (secondary)"
   export DM_DISABLE_UDEV=1                      # no udev in the guest: dmsetup makes /dev/mapper nodes itself
   modprobe dm_mod || { fail roles-modprobe "dm_mod"; return 1; }
-  rm -f $W/local.img $W/remote.img $W/leg.img $W/local.journal; rm -rf $W/src   # earlier parts' files: RAM
+  rm -f $W/leg.img; rm -rf $W/src       # earlier parts' files: RAM (the pair's own while it runs: iSCSI)
+  [ -n "$LOCAL_PID$REMOTE_PID" ] || rm -f $W/local.img $W/remote.img $W/local.journal
   local vol=$((32 << 20)); local sect=$((vol / 512)) MiB=$((1 << 20)) i rc r   # small: CI time
   truncate -s $vol $W/a-disk1.img $W/b.img $W/md-leg.img
   ALOOP=$(losetup -f --show $W/a-disk1.img)
