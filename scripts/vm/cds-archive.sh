@@ -9,7 +9,9 @@
 # The archive is only valid for the same java binary, the same JVM flags that matter (heap size
 # -> compressed oops, GC) and the jar at the SAME path with the same size and mtime: the guest
 # must run `-jar JAR` with JAR as given here (the host's / is the guest's read-only root).
-# Usage: cds-archive.sh JAR ARCHIVE        Env: JAVA, JOPTS (as the guest's), PORT0 (17800)
+# Usage: cds-archive.sh JAR ARCHIVE
+# Env:   JAVA, JOPTS (as the guest's), PORT0 (first of 4 TCP/UDP ports on 127.0.0.1, 17800),
+#        KEEP=1 leaves the training directory (logs, class lists) behind
 # Exit: 0 archive written; non-zero otherwise (the caller goes on without one).
 set -uo pipefail
 JAR=$(realpath "$1"); ARCHIVE=$(realpath -m "$2")
