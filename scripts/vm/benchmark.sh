@@ -138,7 +138,7 @@ TIMEOUT=${TIMEOUT:-1800}
 echo "GUEST_LIMIT=$((TIMEOUT - 30))" >> "$OUT/env"   # the guest powers off (with its logs) before QEMU is killed
 echo "booting the guest (output: $OUT; about 10 minutes under TCG); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
-MEM=${MEM:-5G} TIMEOUT=$TIMEOUT "$HERE/run-guest.sh" "$HERE/benchmark-guest.sh" "$OUT" > "$OUT/console.log" 2>&1
+SMP=1 MEM=${MEM:-5G} TIMEOUT=$TIMEOUT "$HERE/run-guest.sh" "$HERE/benchmark-guest.sh" "$OUT" > "$OUT/console.log" 2>&1
 rc=$?
 echo "guest ran $(( $(date +%s) - start )) s (qemu rc=$rc); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -s "$OUT/results" ] || { tail -30 "$OUT/guest.log" 2>/dev/null || tail -30 "$OUT/console.log"; die "the guest wrote no results"; }

@@ -51,8 +51,9 @@ conf B $((P + 1)) $P $((P + 3)) $((P + 2))
 (run init-b unit init --role secondary --config $T/B.conf) >> $T/train.log 2>&1
 (run unit-a unit --config $T/A.conf) >> $T/A.log 2>&1 & PIDS="$PIDS $!"
 (run unit-b unit --config $T/B.conf) >> $T/B.log 2>&1 & PIDS="$PIDS $!"
-for i in $(seq 150); do
+for i in $(seq 150); do                               # until A streams to B (a few seconds)
   (run status status --config $T/A.conf) > $T/status.txt 2>&1 && grep -q STREAMING $T/status.txt && break
+  for p in $PIDS; do kill -0 $p 2>/dev/null || { echo "cds-archive: a training unit exited:"; tail -n 3 $T/A.log $T/B.log; break 2; }; done
   sleep 0.2
 done
 (run reverse role reverse --wait --config $T/A.conf) >> $T/train.log 2>&1
