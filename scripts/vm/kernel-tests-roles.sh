@@ -1,6 +1,6 @@
 # Sourced by kernel-tests-guest.sh (which, with guest-lib.sh, defines say/pass/fail/check/
 # await_disk/stop_unit, $JAVA $JOPTS $JAR $W $OUT $CFG): the "roles" part of the real-kernel
-# tests (docs/roles.md §5.6). In a full run it runs on vCPU 1 while iscsi-test-cu runs on vCPU 0.
+# tests (docs/roles.md §5.6).
 # Two `blockmirror unit` daemons in the guest, both with a loopback front end:
 #   A: primary, its volume a device-mapper linear target over a loop device; B: secondary.
 # 1. A's disk is the write-mostly leg of an md RAID-1 (md10) with a loop device; B's disk is the
@@ -80,8 +80,7 @@ roles_checks() {
   say "roles: unit A (primary, volume on dm over a loop device) and unit B (secondary)"
   export DM_DISABLE_UDEV=1                      # no udev in the guest: dmsetup makes /dev/mapper nodes itself
   modprobe dm_mod || { fail roles-modprobe "dm_mod"; return 1; }
-  rm -f $W/leg.img; rm -rf $W/src       # earlier parts' files: RAM (the pair's own while it runs: iSCSI)
-  [ -n "$LOCAL_PID$REMOTE_PID" ] || rm -f $W/local.img $W/remote.img $W/local.journal
+  rm -f $W/local.img $W/remote.img $W/leg.img $W/local.journal; rm -rf $W/src   # earlier parts' files: RAM
   local vol=$((32 << 20)); local sect=$((vol / 512)) MiB=$((1 << 20)) i rc r   # small: CI time
   truncate -s $vol $W/a-disk1.img $W/b.img $W/md-leg.img
   ALOOP=$(losetup -f --show $W/a-disk1.img)
