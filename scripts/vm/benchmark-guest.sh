@@ -11,17 +11,18 @@
 #   drbdC  the same, protocol C
 # Every measurement prints one "RESULT dev job iops KiB/s clat_mean_us busy% user% sys% softirq%
 # extra" line into /mnt/out/results; a device that cannot be set up prints "SKIP dev reason".
-# Inputs in /mnt/out: jar (path of blockmirror.jar), optional env file (see benchmark.sh).
+# Inputs in /mnt/out: jar (path of blockmirror.jar), optional env file (see benchmark.sh),
+# guest-lib.sh (JAR JAVA JOPTS CFG, up say disk_of await_disk unit_conf_base start_unit).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 OUT=/mnt/out
 exec > >(tee $OUT/guest.log) 2>&1
-[ -f $OUT/env ] && . $OUT/env
-JAR=$(cat $OUT/jar)
-JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 # The JVM's default tiered compilation (C2), as the daemons run in production. On one emulated
 # vCPU C2 needs long warm-ups (WARMUP) to settle; -XX:TieredStopAtLevel=1 (C1 only) settles at
-# once but runs our path about 3x slower per small write (docs/performance.md).
-JOPTS=${JOPTS:-"-Xmx256m -XX:+UseSerialGC -Xshare:auto"}
+# once but runs our path about 3x slower per small write (docs/performance.md). Set before
+# guest-lib.sh, whose default is C1 (the kernel tests' short-lived JVMs); JOPTS in OUT/env wins.
+JOPTS="-Xmx256m -XX:+UseSerialGC -Xshare:auto"
+. $OUT/guest-lib.sh || { echo "cannot source $OUT/guest-lib.sh"; exit 1; }
+UNIT_LOGS=$OUT                     # start_unit: the units log straight to the host, readable during the run
 RUNTIME=${RUNTIME:-10}             # seconds per measured fio job
 WARMUP=${WARMUP:-40}               # seconds of each warm-up job (r16, seq, then r1) per device
 FIO_SIZE=${FIO_SIZE:-120M}
@@ -35,12 +36,11 @@ TCMU_MAX_SECTORS=${TCMU_MAX_SECTORS:-1024}
 GUEST_LIMIT=${GUEST_LIMIT:-1500}   # the guest powers itself off after this many seconds
 PERF=${PERF:-}                     # "dev:job ...": a system-wide perf profile of those measured jobs
 [ -n "$PERF" ] && JOPTS="$JOPTS -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit"   # JIT symbols for perf
-CFG=/sys/kernel/config/target
+# /tmp is a tmpfs of half the guest's memory: the link-down journal alone takes 3 GiB
+mount -o remount,size=85% /tmp 2>/dev/null
 W=/tmp/bench; mkdir -p $W $OUT/cpu; cd $W
 : > $OUT/results
 
-up() { cut -d' ' -f1 /proc/uptime; }
-say() { echo "=== [t=$(up)] $*"; }
 skip() { echo "SKIP $1 $2" | tee -a $OUT/results; }
 finish() {
   trap - EXIT
@@ -188,25 +188,6 @@ phase_raw() {
 }
 
 # ---- 2. tcmu-runner --------------------------------------------------------------------------
-# /dev/sdX of the tcm_loop LUN that links to backstore $1 (the LUN link is named after it).
-disk_of() {
-  local t hct b
-  for t in $CFG/loopback/naa.*/tpgt_1; do
-    [ -e "$t/lun/lun_0/$1" ] || continue
-    hct=$(cat $t/address 2>/dev/null) || continue
-    for b in /sys/class/scsi_disk/$hct:0/device/block/*; do [ -e "$b" ] && basename "$b" && return 0; done
-  done
-  return 1
-}
-await_disk() { # backstore pid seconds
-  local i d
-  for i in $(seq $(($3 * 5))); do
-    d=$(disk_of "$1") && { echo "$d"; return 0; }
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.2
-  done
-  return 1
-}
 phase_tcmu() {
   local B=$CFG/core/user_9/tcmubench TL=$CFG/loopback/naa.5001405000000091 sd
   command -v tcmu-runner > /dev/null || { skip tcmu "tcmu-runner is not installed on the host (apt-get install tcmu-runner)"; return; }
@@ -236,16 +217,7 @@ phase_tcmu() {
 
 # ---- 3-5. our units --------------------------------------------------------------------------
 unit_conf() { # role volume-file state-name + extra lines on stdin
-  cat <<EOF
-volume.id = vol1
-volume.path = $2
-state.dir = $W/$3-state
-control.socket = $W/$3.sock
-heartbeat.interval-ms = 500
-heartbeat.timeout-ms = 5000
-heartbeat.probation-ms = 1000
-heartbeat.probation-gap-ms = 1500
-EOF
+  unit_conf_base $2 $3 5000
   cat
 }
 # One status field of a unit, through its control socket (python: no second JVM start).
@@ -273,10 +245,6 @@ while True:
     buf += d
 print(buf.decode().strip())
 PY
-}
-start_unit() { # role conf args... -> sets PID var by role
-  $JAVA $JOPTS -jar $JAR $1 --config $2 "${@:3}" >> $OUT/$(basename $2 .conf).log 2>&1 &   # logs straight to the host: readable during the run
-  eval "${1^^}_PID=$!"
 }
 stop_pid() { # pid name
   [ -n "$1" ] || return 0

@@ -135,13 +135,14 @@ fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
+cp "$HERE/guest-lib.sh" "$OUT/"           # sourced by the guest script (run-guest.sh copies only that one)
 env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|PERF|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
   | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
 TIMEOUT=${TIMEOUT:-2700}
 echo "GUEST_LIMIT=$((TIMEOUT - 30))" >> "$OUT/env"   # the guest powers off (with its logs) before QEMU is killed
 echo "booting the guest (output: $OUT; about 10 minutes under TCG); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
-MEM=${MEM:-6G} TIMEOUT=$TIMEOUT "$HERE/run-guest.sh" "$HERE/benchmark-guest.sh" "$OUT" > "$OUT/console.log" 2>&1
+SMP=1 MEM=${MEM:-6G} TIMEOUT=$TIMEOUT "$HERE/run-guest.sh" "$HERE/benchmark-guest.sh" "$OUT" > "$OUT/console.log" 2>&1
 rc=$?
 echo "guest ran $(( $(date +%s) - start )) s (qemu rc=$rc); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -s "$OUT/results" ] || { tail -30 "$OUT/guest.log" 2>/dev/null || tail -30 "$OUT/console.log"; die "the guest wrote no results"; }

@@ -1,5 +1,6 @@
-# Sourced by kernel-tests-guest.sh (which defines say/pass/fail/check/await_disk/stop_unit, $JAVA
-# $JOPTS $JAR $W $OUT $CFG): the "roles" part of the real-kernel tests (docs/roles.md §5.6).
+# Sourced by kernel-tests-guest.sh (which, with guest-lib.sh, defines say/pass/fail/check/
+# await_disk/stop_unit, $JAVA $JOPTS $JAR $W $OUT $CFG): the "roles" part of the real-kernel
+# tests (docs/roles.md §5.6).
 # Two `blockmirror unit` daemons in the guest, both with a loopback front end:
 #   A: primary, its volume a device-mapper linear target over a loop device; B: secondary.
 # 1. A's disk is the write-mostly leg of an md RAID-1 (md10) with a loop device; B's disk is the

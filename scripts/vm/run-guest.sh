@@ -1,7 +1,9 @@
 #!/bin/bash
-# Boots the unpacked Debian kernel under QEMU (TCG, 1 vCPU: more vCPUs made the JVM's JIT crash)
-# with the host's / as read-only root (+ tmpfs overlay) and runs STAGE2 as PID 1. OUTDIR on the
-# host is /mnt/out in the guest. Usage: run-guest.sh STAGE2 OUTDIR
+# Boots the unpacked Debian kernel under QEMU (multi-threaded TCG) with the host's / as read-only
+# root (+ tmpfs overlay) and runs STAGE2 as PID 1. OUTDIR on the host is /mnt/out in the guest.
+# Usage: run-guest.sh STAGE2 OUTDIR
+# Env: SMP vCPUs (default 1: benchmark.sh's figures are compared with 1-vCPU anchors), MEM (2G),
+#      TIMEOUT whole-VM limit in s (900)
 set -euo pipefail
 VMWORK=${VMWORK:-/var/tmp/blockmirror-vm}
 KROOT=${KROOT:-$VMWORK/kernel}
@@ -16,7 +18,7 @@ mkdir -p "$OUTDIR"; rm -f "$OUTDIR/result"
 INITRD=$VMWORK/initramfs-$KVER.cpio.gz
 [ -f "$INITRD" ] || "$(dirname "$0")/mkinitramfs.sh" "$KROOT" "$KVER" "$INITRD"
 exec timeout "${TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi,tb-size=512 -cpu max \
-  -m "${MEM:-2G}" -smp 1 -M pc -nographic -no-reboot -nic none \
+  -m "${MEM:-2G}" -smp "${SMP:-1}" -M pc -nographic -no-reboot -nic none \
   -kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
   -append "console=ttyS0 panic=-1 quiet loglevel=4 stage2=$STAGE2 kmoddir=$(realpath "$KROOT")/lib/modules/$KVER" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
