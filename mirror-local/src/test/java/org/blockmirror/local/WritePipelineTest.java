@@ -315,7 +315,7 @@ class WritePipelineTest {
     void theVolumeIsFlushedLazilyAndTheJournalKeepsRecordsUntilItIs() throws Exception {
         FileVolume file = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
         volume = file;
-        GatedFlushVolume gated = new GatedFlushVolume(file);
+        GatedVolume gated = new GatedVolume(file, false, true);
         journal = Journal.format(dir.resolve("journal"), SUPERBLOCKS + (4L << 20),
                 JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
         pipeline = new WritePipeline(gated, journal, MonotonicClock.system(),
@@ -371,7 +371,7 @@ class WritePipelineTest {
     void aBatchClosedWhileTheStageIsBusyIsHandedToTheStageWhole() throws Exception {
         FileVolume file = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
         volume = file;
-        GatedWriteVolume gated = new GatedWriteVolume(file);
+        GatedVolume gated = new GatedVolume(file, true, false);
         journal = Journal.format(dir.resolve("journal"), SUPERBLOCKS + (4L << 20),
                 JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
         pipeline = new WritePipeline(gated, journal, MonotonicClock.system(),
@@ -401,33 +401,22 @@ class WritePipelineTest {
         }
     }
 
-    /** A volume whose writes wait for a gate (the first one says it arrived). */
-    private static final class GatedWriteVolume implements org.blockmirror.volume.Volume {
+    /** A volume whose writes or flushes wait for a gate; the first gated call says it arrived; flushes are counted. */
+    private static final class GatedVolume implements org.blockmirror.volume.Volume {
         final org.blockmirror.volume.Volume inner;
+        final boolean gateWrites;
+        final boolean gateFlushes;
         final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
 
-        GatedWriteVolume(org.blockmirror.volume.Volume inner) {
+        GatedVolume(org.blockmirror.volume.Volume inner, boolean gateWrites, boolean gateFlushes) {
             this.inner = inner;
+            this.gateWrites = gateWrites;
+            this.gateFlushes = gateFlushes;
         }
 
-        @Override
-        public int blockSize() {
-            return inner.blockSize();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return inner.sizeBytes();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            inner.read(offset, dst);
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src) throws IOException {
+        private void pass() throws IOException {
             entered.countDown();
             try {
                 open.await();
@@ -435,33 +424,6 @@ class WritePipelineTest {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted");
             }
-            inner.write(offset, src);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            inner.flush();
-        }
-
-        @Override
-        public String describe() {
-            return "gated " + inner.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
-        }
-    }
-
-    /** A volume whose flushes wait for a gate and are counted. */
-    private static final class GatedFlushVolume implements org.blockmirror.volume.Volume {
-        final org.blockmirror.volume.Volume inner;
-        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
-        final java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
-
-        GatedFlushVolume(org.blockmirror.volume.Volume inner) {
-            this.inner = inner;
         }
 
         @Override
@@ -481,16 +443,16 @@ class WritePipelineTest {
 
         @Override
         public void write(long offset, ByteBuffer src) throws IOException {
+            if (gateWrites) {
+                pass();
+            }
             inner.write(offset, src);
         }
 
         @Override
         public void flush() throws IOException {
-            try {
-                open.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
+            if (gateFlushes) {
+                pass();
             }
             flushes.incrementAndGet();
             inner.flush();
