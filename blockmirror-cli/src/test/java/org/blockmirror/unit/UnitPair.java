@@ -44,15 +44,27 @@ final class UnitPair implements AutoCloseable {
 
     /** Writes the volumes and configurations, and initialises A as primary and B as secondary. */
     static UnitPair prepare(Path dir, String... extraLines) throws Exception {
-        int pa = freeTcp();
-        int pb = freeTcp();
-        int ha = freeUdp();
-        int hb = freeUdp();
         UnitPair p = new UnitPair(dir, dir.resolve("a.conf"), dir.resolve("b.conf"));
-        InetSocketAddress toA = p.link.forwardTcp(new InetSocketAddress("127.0.0.1", pa));
-        InetSocketAddress toB = p.link.forwardTcp(new InetSocketAddress("127.0.0.1", pb));
-        InetSocketAddress hbToA = p.link.forwardUdp(new InetSocketAddress("127.0.0.1", ha));
-        InetSocketAddress hbToB = p.link.forwardUdp(new InetSocketAddress("127.0.0.1", hb));
+        int pa;
+        int pb;
+        int ha;
+        int hb;
+        InetSocketAddress toA;
+        InetSocketAddress toB;
+        InetSocketAddress hbToA;
+        InetSocketAddress hbToB;
+        // the units' ports stay bound while the link simulator binds its own ephemeral ones, so
+        // it cannot be handed one of them (that made a unit fail to listen, now and then)
+        try (ServerSocket ra = tcp(); ServerSocket rb = tcp(); DatagramSocket ua = udp(); DatagramSocket ub = udp()) {
+            pa = ra.getLocalPort();
+            pb = rb.getLocalPort();
+            ha = ua.getLocalPort();
+            hb = ub.getLocalPort();
+            toA = p.link.forwardTcp(new InetSocketAddress("127.0.0.1", pa));
+            toB = p.link.forwardTcp(new InetSocketAddress("127.0.0.1", pb));
+            hbToA = p.link.forwardUdp(new InetSocketAddress("127.0.0.1", ha));
+            hbToB = p.link.forwardUdp(new InetSocketAddress("127.0.0.1", hb));
+        }
         p.write("a", pa, ha, toB, hbToB, extraLines);
         p.write("b", pb, hb, toA, hbToA, extraLines);
         UnitDaemon.init(UnitConfig.load(p.confA), Role.PRIMARY, p.random);
@@ -132,16 +144,12 @@ final class UnitPair implements AutoCloseable {
         }
     }
 
-    private static int freeTcp() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private static ServerSocket tcp() throws IOException {
+        return new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     }
 
-    private static int freeUdp() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private static DatagramSocket udp() throws IOException {
+        return new DatagramSocket(0, InetAddress.getLoopbackAddress());
     }
 
     @Override
