@@ -3,6 +3,7 @@ package org.blockmirror.cli;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import org.blockmirror.volume.ForwardingVolume;
 import org.blockmirror.volume.Volume;
 
 /**
@@ -10,7 +11,7 @@ import org.blockmirror.volume.Volume;
  * IOException at a chosen point — at once ({@link #failNow()}) or after a number of further
  * writes ({@link #failAfterWrites(long)}) — as a disk that dies under load does.
  */
-final class FailingVolume implements Volume {
+final class FailingVolume extends ForwardingVolume {
 
     private final Volume inner;
     private volatile boolean failing;
@@ -40,13 +41,8 @@ final class FailingVolume implements Volume {
     }
 
     @Override
-    public int blockSize() {
-        return inner.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return inner.sizeBytes();
+    protected Volume delegate() {
+        return inner;
     }
 
     @Override
@@ -68,15 +64,5 @@ final class FailingVolume implements Volume {
     public void flush() throws IOException {
         check("flush", 0);
         inner.flush();
-    }
-
-    @Override
-    public String describe() {
-        return inner.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.blockmirror.cli.LoopbackPair;
@@ -27,7 +26,7 @@ import org.blockmirror.local.Replicator;
 import org.blockmirror.local.WritePipeline;
 import org.blockmirror.time.MonotonicClock;
 import org.blockmirror.volume.FileVolume;
-import org.blockmirror.volume.Volume;
+import org.blockmirror.volume.GatedVolume;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,61 +42,6 @@ class JournalReleaseTest {
     private static final int BLOCK_SIZE = 4096;
     private static final long VOLUME_BYTES = 1L << 20;
 
-    /** A volume whose writes wait until {@link #open()} — a slow or stalled local disk. */
-    private static final class GatedVolume implements Volume {
-        private final Volume inner;
-        private final CountDownLatch gate = new CountDownLatch(1);
-
-        GatedVolume(Volume inner) {
-            this.inner = inner;
-        }
-
-        void open() {
-            gate.countDown();
-        }
-
-        @Override
-        public int blockSize() {
-            return inner.blockSize();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return inner.sizeBytes();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            inner.read(offset, dst);
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src) throws IOException {
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while the gate was closed", e);
-            }
-            inner.write(offset, src);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            inner.flush();
-        }
-
-        @Override
-        public String describe() {
-            return "gated " + inner.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
-        }
-    }
-
     @TempDir
     Path dir;
 
@@ -112,7 +56,7 @@ class JournalReleaseTest {
             pair.startRemote();
             LocalConfig config = LocalConfig.load(pair.localConfig());
             GatedVolume volume = new GatedVolume(FileVolume.open(pair.localVolume(), BLOCK_SIZE, VOLUME_BYTES,
-                    VOLUME_BYTES));
+                    VOLUME_BYTES), GatedVolume.Gate.WRITES);
             Journal journal = Journal.format(dir.resolve("journal"), 16L << 20,
                     JournalOptions.of(BLOCK_SIZE).withLabel("demo"), clock);
             WritePipeline pipeline = new WritePipeline(volume, journal, clock,

@@ -1,8 +1,8 @@
 package org.blockmirror.local;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.blockmirror.volume.ForwardingVolume;
 import org.blockmirror.volume.Volume;
 import org.blockmirror.volume.VolumeException;
 
@@ -11,7 +11,7 @@ import org.blockmirror.volume.VolumeException;
  * swapped for a replacement once the replacement holds every block ({@link VolumeFailover}). The
  * pipeline keeps one reference for its whole life; only the fail-over swaps what is behind it.
  */
-public final class ReplaceableVolume implements Volume {
+public final class ReplaceableVolume extends ForwardingVolume {
 
     private volatile Volume current;
 
@@ -42,37 +42,7 @@ public final class ReplaceableVolume implements Volume {
     }
 
     @Override
-    public int blockSize() {
-        return current.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return current.sizeBytes();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        current.read(offset, dst);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        current.write(offset, src);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        current.flush();
-    }
-
-    @Override
-    public String describe() {
-        return current.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-        current.close();
+    protected Volume delegate() {
+        return current;
     }
 }

@@ -22,6 +22,7 @@ import org.blockmirror.journal.JournalReader;
 import org.blockmirror.journal.JournalRecord;
 import org.blockmirror.time.MonotonicClock;
 import org.blockmirror.volume.FileVolume;
+import org.blockmirror.volume.ForwardingVolume;
 import org.blockmirror.volume.Volume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -176,24 +177,14 @@ class BitmapModeTest {
     }
 
     /** The real volume, checking before every write that its chunks are marked in the map file on disk. */
-    private final class MarkBeforeWriteVolume implements Volume {
+    private final class MarkBeforeWriteVolume extends ForwardingVolume {
         final List<String> violations = new CopyOnWriteArrayList<>();
         volatile boolean check;
         volatile int checked;
 
         @Override
-        public int blockSize() {
-            return file.blockSize();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return file.sizeBytes();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            file.read(offset, dst);
+        protected Volume delegate() {
+            return file;
         }
 
         @Override
@@ -216,18 +207,8 @@ class BitmapModeTest {
         }
 
         @Override
-        public void flush() throws IOException {
-            file.flush();
-        }
-
-        @Override
         public String describe() {
             return "checked " + file.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            file.close();
         }
     }
 

@@ -30,6 +30,8 @@ import org.blockmirror.journal.RecordType;
 import org.blockmirror.time.FakeClock;
 import org.blockmirror.time.MonotonicClock;
 import org.blockmirror.volume.FileVolume;
+import org.blockmirror.volume.GatedVolume;
+import org.blockmirror.volume.Volume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,9 +60,14 @@ class WritePipelineTest {
     private WritePipeline start(MonotonicClock clock, long journalRegionBytes, AckMode mode, long fullTimeoutMs,
                                 long syncTimeoutMs) throws IOException {
         volume = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
+        return startOver(volume, clock, journalRegionBytes, mode, fullTimeoutMs, syncTimeoutMs);
+    }
+
+    private WritePipeline startOver(Volume under, MonotonicClock clock, long journalRegionBytes, AckMode mode,
+                                    long fullTimeoutMs, long syncTimeoutMs) throws IOException {
         journal = Journal.format(dir.resolve("journal"), SUPERBLOCKS + journalRegionBytes,
                 JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), clock);
-        pipeline = new WritePipeline(volume, journal, clock,
+        pipeline = new WritePipeline(under, journal, clock,
                 new WritePipeline.Settings(mode, fullTimeoutMs, syncTimeoutMs, MAX_RECORD, 1 << 20));
         pipeline.start();
         return pipeline;
@@ -68,6 +75,14 @@ class WritePipelineTest {
 
     private WritePipeline startAsync() throws IOException {
         return start(MonotonicClock.system(), 4L << 20, AckMode.ASYNC, 1000, 1000);
+    }
+
+    /** {@link #startAsync} over a {@link GatedVolume} of the volume file. */
+    private GatedVolume startAsyncGated(GatedVolume.Gate gate) throws IOException {
+        volume = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
+        GatedVolume gated = new GatedVolume(volume, gate);
+        startOver(gated, MonotonicClock.system(), 4L << 20, AckMode.ASYNC, 1000, 1000);
+        return gated;
     }
 
     @AfterEach
@@ -313,14 +328,7 @@ class WritePipelineTest {
 
     @Test
     void theVolumeIsFlushedLazilyAndTheJournalKeepsRecordsUntilItIs() throws Exception {
-        FileVolume file = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
-        volume = file;
-        GatedVolume gated = new GatedVolume(file, false, true);
-        journal = Journal.format(dir.resolve("journal"), SUPERBLOCKS + (4L << 20),
-                JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
-        pipeline = new WritePipeline(gated, journal, MonotonicClock.system(),
-                new WritePipeline.Settings(AckMode.ASYNC, 1000, 1000, MAX_RECORD, 1 << 20));
-        pipeline.start();
+        GatedVolume gated = startAsyncGated(GatedVolume.Gate.FLUSHES);
         // host writes complete while no volume flush can finish: the journal makes them durable
         for (int i = 0; i < 20; i++) {
             done(pipeline.write(i, data(i, 1)));
@@ -330,7 +338,7 @@ class WritePipelineTest {
         assertEquals(1, journal.tailSeq(), "a record the volume has not flushed must stay in the journal");
         assertArrayEquals(data(7, 1).array(), done(pipeline.read(7, 1)).array(), "reads see acknowledged writes");
 
-        gated.open.countDown();
+        gated.open();
         await("the journal is released once the volume is flushed", () -> journal.tailSeq() == last + 1);
         assertTrue(gated.flushes.get() < 20, "one flush per batch is not lazy: " + gated.flushes.get() + " flushes");
     }
@@ -369,14 +377,7 @@ class WritePipelineTest {
 
     @Test
     void aBatchClosedWhileTheStageIsBusyIsHandedToTheStageWhole() throws Exception {
-        FileVolume file = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
-        volume = file;
-        GatedVolume gated = new GatedVolume(file, true, false);
-        journal = Journal.format(dir.resolve("journal"), SUPERBLOCKS + (4L << 20),
-                JournalOptions.of(BS).withMaxRecordDataBytes(MAX_RECORD), MonotonicClock.system());
-        pipeline = new WritePipeline(gated, journal, MonotonicClock.system(),
-                new WritePipeline.Settings(AckMode.ASYNC, 1000, 1000, MAX_RECORD, 1 << 20));
-        pipeline.start();
+        GatedVolume gated = startAsyncGated(GatedVolume.Gate.WRITES);
         CompletableFuture<Void> first = pipeline.write(0, data(0, 1)); // the stage takes it and blocks in the volume write
         assertTrue(gated.entered.await(10, TimeUnit.SECONDS));
         List<CompletableFuture<Void>> batched = new ArrayList<>();
@@ -390,7 +391,7 @@ class WritePipelineTest {
         } // returns at once: the stage is busy
         assertFalse(first.isDone());
         assertFalse(batched.get(0).isDone() || batched.get(1).isDone(), "nothing ran on this thread");
-        gated.open.countDown();
+        gated.open();
         // not get(): a thread waiting in get() may run the dependents itself
         await("the batch completed", () -> completedOn.size() == 2);
         assertEquals(List.of("journal-stage", "journal-stage"), completedOn);
@@ -398,74 +399,6 @@ class WritePipelineTest {
         assertEquals(List.of(0L, 1L, 2L), journalRecords(journal.tailSeq()).stream().map(JournalRecord::lba).toList());
         for (int i = 0; i <= 2; i++) {
             assertArrayEquals(data(i, 1).array(), onVolume(i, 1));
-        }
-    }
-
-    /** A volume whose writes or flushes wait for a gate; the first gated call says it arrived; flushes are counted. */
-    private static final class GatedVolume implements org.blockmirror.volume.Volume {
-        final org.blockmirror.volume.Volume inner;
-        final boolean gateWrites;
-        final boolean gateFlushes;
-        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
-        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
-        final java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
-
-        GatedVolume(org.blockmirror.volume.Volume inner, boolean gateWrites, boolean gateFlushes) {
-            this.inner = inner;
-            this.gateWrites = gateWrites;
-            this.gateFlushes = gateFlushes;
-        }
-
-        private void pass() throws IOException {
-            entered.countDown();
-            try {
-                open.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-        }
-
-        @Override
-        public int blockSize() {
-            return inner.blockSize();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return inner.sizeBytes();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            inner.read(offset, dst);
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src) throws IOException {
-            if (gateWrites) {
-                pass();
-            }
-            inner.write(offset, src);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (gateFlushes) {
-                pass();
-            }
-            flushes.incrementAndGet();
-            inner.flush();
-        }
-
-        @Override
-        public String describe() {
-            return "gated " + inner.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 }
