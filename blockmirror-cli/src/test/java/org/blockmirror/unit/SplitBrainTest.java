@@ -54,6 +54,16 @@ class SplitBrainTest {
         u.device().write(lba, ByteBuffer.wrap(data)).get(10, TimeUnit.SECONDS);
     }
 
+    /** A primary and B secondary, A streaming to B. */
+    private void startStreaming() throws Exception {
+        pair = UnitPair.start(dir);
+        await("A streams to B", 10_000, () -> drained(pair.a));
+    }
+
+    private static void awaitMirrored(UnitDaemon primary) throws InterruptedException {
+        await("mirrored", 10_000, () -> drained(primary));
+    }
+
     private static byte[] block(Path volume, long lba) throws Exception {
         return Arrays.copyOfRange(Files.readAllBytes(volume), (int) lba * BLOCK, (int) (lba + 1) * BLOCK);
     }
@@ -70,10 +80,9 @@ class SplitBrainTest {
 
     @Test
     void bothWroteWhileCutOffIsASplitBrainThatWaitsForTheAdministrator() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        startStreaming();
         write(pair.a, 1, (byte) 1);
-        await("mirrored", 10_000, () -> drained(pair.a));
+        awaitMirrored(pair.a);
 
         cutAndPromoteB();
         write(pair.a, 2, (byte) 0xA); // the old primary still writes: it cannot know
@@ -123,7 +132,7 @@ class SplitBrainTest {
         assertEquals(2, remirrorBlocksSent(pair.b));
         assertTrue(pair.b.roleState().agreed().isNone(), "B is in sync with A: " + pair.b.roleState());
         write(pair.b, 4, (byte) 0xC);
-        await("mirrored", 10_000, () -> drained(pair.b));
+        awaitMirrored(pair.b);
         pair.close();
         assertTrue(pair.volumesEqual());
         assertEquals((byte) 0xB, block(pair.volA(), 3)[0]);
@@ -137,12 +146,11 @@ class SplitBrainTest {
      */
     @Test
     void nonAuthoritativeSecondaryIsResyncedWithExactlyTheChangedBlocks() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        startStreaming();
         for (int lba = 1; lba <= 5; lba++) {
             write(pair.a, lba, (byte) lba);
         }
-        await("mirrored", 10_000, () -> drained(pair.a));
+        awaitMirrored(pair.a);
 
         cutAndPromoteB();
         long[] changedOnB = {1, 5, 10, 11, 12, 13};
@@ -191,10 +199,9 @@ class SplitBrainTest {
      */
     @Test
     void fencedOriginalPrimaryKeptAuthoritativeCopiesBackOnlyTheSecondarysChanges() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        startStreaming();
         write(pair.a, 7, (byte) 7);
-        await("mirrored", 10_000, () -> drained(pair.a));
+        awaitMirrored(pair.a);
 
         cutAndPromoteB();
         long[] changedOnB = {7, 100, 101, 1500};
@@ -212,7 +219,7 @@ class SplitBrainTest {
         assertTrue(pair.a.device().isReady(), "A holds the write token again");
         assertEquals(changedOnB.length, remirrorBlocksSent(pair.a));
         write(pair.a, 8, (byte) 8);
-        await("mirrored", 10_000, () -> drained(pair.a));
+        awaitMirrored(pair.a);
         pair.close();
         assertTrue(pair.volumesEqual());
         assertEquals(7, block(pair.volB(), 7)[0]);
@@ -226,10 +233,9 @@ class SplitBrainTest {
      */
     @Test
     void aJournalThatNoLongerReachesBackIsReplacedByARemirror() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        startStreaming();
         write(pair.a, 7, (byte) 7);
-        await("mirrored", 10_000, () -> drained(pair.a));
+        awaitMirrored(pair.a);
         cutAndPromoteB(); // A stays idle
         long[] changedOnB = {100, 101, 102};
         for (long lba : changedOnB) {
@@ -257,8 +263,7 @@ class SplitBrainTest {
     /** Both units restart while the resync is held: the target stays INCONSISTENT and the resync starts again. */
     @Test
     void aResyncInterruptedByRestartsStartsAgainAndCompletes() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        startStreaming();
         cutAndPromoteB();
         write(pair.a, 2, (byte) 0xA);
         write(pair.b, 3, (byte) 0xB);
@@ -351,8 +356,7 @@ class SplitBrainTest {
 
     @Test
     void offlineResynchronisationAfterResolve() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        startStreaming();
         cutAndPromoteB();
         write(pair.a, 2, (byte) 0xA);
         write(pair.b, 3, (byte) 0xB);
@@ -380,7 +384,7 @@ class SplitBrainTest {
         assertEquals(pair.b.roleState().current(), pair.a.roleState().current());
         assertTrue(pair.a.roleState().flags().isEmpty() && pair.b.roleState().flags().isEmpty());
         write(pair.b, 4, (byte) 0xC);
-        await("mirrored", 10_000, () -> drained(pair.b));
+        awaitMirrored(pair.b);
         pair.close();
         assertTrue(pair.volumesEqual());
         assertEquals((byte) 0xB, block(pair.volA(), 3)[0]);
@@ -390,10 +394,9 @@ class SplitBrainTest {
 
     @Test
     void theOldPrimaryIsFencedWhenTheNewOneMovedPastIt() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        startStreaming();
         write(pair.a, 1, (byte) 1);
-        await("mirrored", 10_000, () -> drained(pair.a));
+        awaitMirrored(pair.a);
 
         cutAndPromoteB(); // A stays idle: it has nothing B lacks
         write(pair.b, 3, (byte) 0xB);
