@@ -54,26 +54,20 @@ final class BlockRangeLock {
         CompletableFuture<Lease> granting = acquire(lba, blocks, mode);
         if (granting.isDone()) {
             // Granted at once (the common case): run the action here, one future stage fewer.
-            Lease lease = granting.join();
-            CompletableFuture<T> f;
-            try {
-                f = action.get();
-            } catch (RuntimeException e) {
-                lease.release();
-                return CompletableFuture.failedFuture(e);
-            }
-            return f.whenComplete((v, t) -> lease.release());
+            return runHolding(granting.join(), action);
         }
-        return granting.thenCompose(lease -> {
-            CompletableFuture<T> f;
-            try {
-                f = action.get();
-            } catch (RuntimeException e) {
-                lease.release();
-                return CompletableFuture.failedFuture(e);
-            }
-            return f.whenComplete((v, t) -> lease.release());
-        });
+        return granting.thenCompose(lease -> runHolding(lease, action));
+    }
+
+    private static <T> CompletableFuture<T> runHolding(Lease lease, Supplier<CompletableFuture<T>> action) {
+        CompletableFuture<T> f;
+        try {
+            f = action.get();
+        } catch (RuntimeException e) {
+            lease.release();
+            return CompletableFuture.failedFuture(e);
+        }
+        return f.whenComplete((v, t) -> lease.release());
     }
 
     /**
