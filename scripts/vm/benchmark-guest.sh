@@ -234,18 +234,6 @@ r = json.loads(buf)["result"]
 print(eval(sys.argv[2]))
 PY
 }
-control() { # socket words...: one control command through the unit's socket, prints the answer
-  python3 - "$@" <<'PY' 2>&1
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(30); s.connect(sys.argv[1]); s.sendall((" ".join(sys.argv[2:]) + "\n").encode())
-buf = b""
-while True:
-    d = s.recv(65536)
-    if not d: break
-    buf += d
-print(buf.decode().strip())
-PY
-}
 stop_pid() { # pid name
   [ -n "$1" ] || return 0
   kill "$1" 2>/dev/null
@@ -282,7 +270,7 @@ EOF
   fi
   say "$mode: /dev/$sd after $(awk "BEGIN{print $(up) - $t0}") s; link $(status_of $W/$mode.sock 'r["link"]["state"]')"
   if [ $mode = off ]; then
-    say "off: $(control $W/off.sock queue stop-enqueue)"
+    say "off: $(unit_ctl $W/off.sock queue stop-enqueue)"
     [ "$(status_of $W/off.sock 'r["buffer"]["enqueueingStopped"]')" = True ] \
       || { skip off "queue stop-enqueue did not take effect"; stop_pid "$LOCAL_PID" local; LOCAL_PID=""; return; }
   fi

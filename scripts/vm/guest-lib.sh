@@ -50,3 +50,19 @@ start_unit() { # role conf args...
   $JAVA $JOPTS -jar $JAR $1 --config $2 "${@:3}" >> $UNIT_LOGS/$(basename $2 .conf).log 2>&1 &
   eval "${1^^}_PID=$!"
 }
+# One control command through a unit's control socket, without a JVM start: prints the JSON
+# "result" (or {"error": ...}).
+unit_ctl() { # socket command...
+  /usr/bin/python3 - "$@" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(30); s.connect(sys.argv[1])
+s.sendall((" ".join(sys.argv[2:]) + "\n").encode())
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b: break
+    data += b
+r = json.loads(data)
+print(json.dumps(r.get("result") if r.get("ok") else {"error": r.get("error")}))
+PY
+}

@@ -14,20 +14,6 @@
 #    a host writer; host I/O goes on through B, `volume status` says degraded; a new blank device
 #    goes under the dm target and `volume replace --wait` refills it from B.
 
-roles_ctl() { # socket command...: the JSON "result" of one control command (no JVM start)
-  /usr/bin/python3 - "$@" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(30); s.connect(sys.argv[1])
-s.sendall((" ".join(sys.argv[2:]) + "\n").encode())
-data = b""
-while True:
-    b = s.recv(65536)
-    if not b: break
-    data += b
-r = json.loads(data)
-print(json.dumps(r.get("result") if r.get("ok") else {"error": r.get("error")}))
-PY
-}
 roles_json() { # json-text python-expression-over-r
   /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
 }
@@ -35,7 +21,7 @@ roles_json() { # json-text python-expression-over-r
 roles_await_streaming() { # socket seconds
   local i s
   for i in $(seq "$2"); do
-    s=$(roles_ctl "$1" status)
+    s=$(unit_ctl "$1" status)
     [ "$(roles_json "$s" 'r["role"]["role"] + "/" + (r["half"] or {}).get("replication", {}).get("phase", "-") + "/" + ((r["role"]["lastDecision"] or {}).get("kind") or "-")')" \
       = "PRIMARY/STREAMING/IN_SYNC_STREAM" ] && return 0
     sleep 1
