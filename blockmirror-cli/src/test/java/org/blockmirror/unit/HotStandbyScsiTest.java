@@ -37,8 +37,7 @@ class HotStandbyScsiTest {
 
     @Test
     void theStandbyDiskBecomesReadyWhenItsUnitIsPromoted() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        pair = UnitPair.startStreaming(dir);
         ScsiDisk diskA = new ScsiDisk(pair.a.device(), DiskIdentity.forVolume("demo"), DiskLimits.defaults(BLOCK));
         ScsiDisk diskB = new ScsiDisk(pair.b.device(), DiskIdentity.forVolume("demo"), DiskLimits.defaults(BLOCK));
 

@@ -40,8 +40,7 @@ class RoleReversalTest {
 
     @Test
     void reversalUnderLoadAndBackLeavesIdenticalCopies() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        pair = UnitPair.startStreaming(dir);
         assertEquals(HandshakeDecision.Kind.IN_SYNC_STREAM, pair.a.lastDecision().kind());
         assertEquals(pair.a.roleState().current(), pair.b.roleState().current(), "B adopted A's first generation");
         // B is a hot standby: real size, NOT READY to data
@@ -88,8 +87,7 @@ class RoleReversalTest {
 
     @Test
     void reverseIsRefusedOnTheSecondaryAndWithoutThePeer() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        pair = UnitPair.startStreaming(dir);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pair.b.reverse(false));
         assertEquals("cannot reverse: this unit is secondary for volume 'demo'; run the command on the primary",
                 e.getMessage());

@@ -54,11 +54,6 @@ class SplitBrainTest {
         u.device().write(lba, ByteBuffer.wrap(data)).get(10, TimeUnit.SECONDS);
     }
 
-    /** A primary and B secondary, A streaming to B. */
-    private void startStreaming() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
-    }
 
     private static void awaitMirrored(UnitDaemon primary) throws InterruptedException {
         await("mirrored", 10_000, () -> drained(primary));
@@ -80,7 +75,7 @@ class SplitBrainTest {
 
     @Test
     void bothWroteWhileCutOffIsASplitBrainThatWaitsForTheAdministrator() throws Exception {
-        startStreaming();
+        pair = UnitPair.startStreaming(dir);
         write(pair.a, 1, (byte) 1);
         awaitMirrored(pair.a);
 
@@ -146,7 +141,7 @@ class SplitBrainTest {
      */
     @Test
     void nonAuthoritativeSecondaryIsResyncedWithExactlyTheChangedBlocks() throws Exception {
-        startStreaming();
+        pair = UnitPair.startStreaming(dir);
         for (int lba = 1; lba <= 5; lba++) {
             write(pair.a, lba, (byte) lba);
         }
@@ -199,7 +194,7 @@ class SplitBrainTest {
      */
     @Test
     void fencedOriginalPrimaryKeptAuthoritativeCopiesBackOnlyTheSecondarysChanges() throws Exception {
-        startStreaming();
+        pair = UnitPair.startStreaming(dir);
         write(pair.a, 7, (byte) 7);
         awaitMirrored(pair.a);
 
@@ -233,7 +228,7 @@ class SplitBrainTest {
      */
     @Test
     void aJournalThatNoLongerReachesBackIsReplacedByARemirror() throws Exception {
-        startStreaming();
+        pair = UnitPair.startStreaming(dir);
         write(pair.a, 7, (byte) 7);
         awaitMirrored(pair.a);
         cutAndPromoteB(); // A stays idle
@@ -263,7 +258,7 @@ class SplitBrainTest {
     /** Both units restart while the resync is held: the target stays INCONSISTENT and the resync starts again. */
     @Test
     void aResyncInterruptedByRestartsStartsAgainAndCompletes() throws Exception {
-        startStreaming();
+        pair = UnitPair.startStreaming(dir);
         cutAndPromoteB();
         write(pair.a, 2, (byte) 0xA);
         write(pair.b, 3, (byte) 0xB);
@@ -356,7 +351,7 @@ class SplitBrainTest {
 
     @Test
     void offlineResynchronisationAfterResolve() throws Exception {
-        startStreaming();
+        pair = UnitPair.startStreaming(dir);
         cutAndPromoteB();
         write(pair.a, 2, (byte) 0xA);
         write(pair.b, 3, (byte) 0xB);
@@ -394,7 +389,7 @@ class SplitBrainTest {
 
     @Test
     void theOldPrimaryIsFencedWhenTheNewOneMovedPastIt() throws Exception {
-        startStreaming();
+        pair = UnitPair.startStreaming(dir);
         write(pair.a, 1, (byte) 1);
         awaitMirrored(pair.a);
 

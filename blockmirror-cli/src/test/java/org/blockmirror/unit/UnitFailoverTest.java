@@ -39,8 +39,7 @@ class UnitFailoverTest {
 
     @Test
     void theVolumeCommandBelongsToThePrimaryAndTheSecondaryServesItsReads() throws Exception {
-        pair = UnitPair.start(dir);
-        await("A streams to B", 10_000, () -> drained(pair.a));
+        pair = UnitPair.startStreaming(dir);
         byte[] data = new byte[2 * BLOCK];
         new java.util.Random(5).nextBytes(data);
         pair.a.device().write(7, ByteBuffer.wrap(data)).get(10, TimeUnit.SECONDS);

@@ -115,6 +115,13 @@ final class UnitPair implements AutoCloseable {
         return p;
     }
 
+    /** {@link #start}, then waits until A streams to B with nothing unacknowledged. */
+    static UnitPair startStreaming(Path dir) throws Exception {
+        UnitPair p = start(dir);
+        await("A streams to B", 10_000, () -> drained(p.a));
+        return p;
+    }
+
     Path volA() {
         return dir.resolve("a.vol");
     }
