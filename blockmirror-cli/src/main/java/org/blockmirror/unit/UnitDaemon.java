@@ -70,6 +70,8 @@ public final class UnitDaemon implements AutoCloseable {
     static final long DRAIN_TIMEOUT_MS = 120_000;
     private static final long DRAIN_TIMEOUT_NO_WAIT_MS = 5_000;
     private static final int PEER_TIMEOUT_MS = 10_000;
+    /** How long {@code role reverse} waits, after the peer's confirmation, for the peer's primary half to connect. */
+    private static final long TAKE_OVER_TIMEOUT_MS = 30_000;
     /** How often a resync target checks whether its copy became consistent (docs/roles.md §5.8). */
     private static final long RESYNC_CHECK_MS = 100;
 
@@ -230,14 +232,17 @@ public final class UnitDaemon implements AutoCloseable {
         primary = l;
         // no session yet: for the generations the peer is gone (a crash may have left unsent records)
         role.startedWithoutPeer(admittedBefore, this::unacknowledged);
+        // attached before anything slow: a peer that handed over waits for this half's first session
+        // (awaitPeerServing), which needs a round trip and the peer's fsync of its adopted state
+        device.attach(l.device());
         try {
             listener = RoleListener.start(config.listenAddress(), unitId, config.volumeId(), role, this::unacknowledged);
         } catch (IOException e) {
+            device.detach();
             primary = null;
             l.close();
             throw e;
         }
-        device.attach(l.device());
         log.info("volume '{}': primary half running; the host's disk is ready", config.volumeId());
     }
 
@@ -390,6 +395,7 @@ public final class UnitDaemon implements AutoCloseable {
                     + " 'blockmirror role promote' on the unit that should serve the host");
         }
         if (answer instanceof RoleReverseOk ok) {
+            awaitPeerServing();
             log.info("role reversal of volume '{}' complete: the peer is primary ({})", config.volumeId(), ok.state());
             Map<String, Object> m = show();
             m.put("peer", ok.state().toString());
@@ -398,6 +404,24 @@ public final class UnitDaemon implements AutoCloseable {
         String why = answer instanceof RoleReject r ? r.reason() + ": " + r.message() : "answered " + answer.frameType();
         throw new IllegalStateException("this unit is now secondary, but the peer refused to take over (" + why
                 + "); both units are secondary: run 'blockmirror role promote' on the unit that should serve the host");
+    }
+
+    /**
+     * The peer confirms a take-over before it switches halves (the confirmation travels on a
+     * connection of the half it closes). It is done once the peer's primary half has a session
+     * admitted here: that half attaches the host's disk before its first handshake can reach this
+     * unit, so when {@code role reverse} returns the peer's disk answers the host.
+     */
+    private void awaitPeerServing() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TAKE_OVER_TIMEOUT_MS);
+        while (!role.admitsASession()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("this unit is now secondary and the peer confirmed the take-over,"
+                        + " but its primary half has not connected within " + TAKE_OVER_TIMEOUT_MS + " ms; see"
+                        + " 'blockmirror status' on the peer (its log says why its primary half did not start)");
+            }
+            Thread.sleep(10);
+        }
     }
 
     /** {@code role demote}: stop serving the host, with the journal drained; the peer is not asked to take over. */

@@ -387,6 +387,11 @@ final class VolumeRole implements AutoCloseable {
         return s != null && s == sessionId;
     }
 
+    /** Secondary: a session of the peer is admitted (the peer runs as primary and mirrors to this unit). */
+    boolean admitsASession() {
+        return admittedSession != null;
+    }
+
     void forgetAdmission() {
         admittedSession = null;
     }

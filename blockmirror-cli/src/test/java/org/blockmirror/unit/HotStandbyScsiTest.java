@@ -51,8 +51,9 @@ class HotStandbyScsiTest {
         assertNotReady(write10(diskB, 1));
 
         pair.a.reverse(false);
-        await("B streams to A", 15_000, () -> drained(pair.b));
+        // when reverse returns, B's disk serves: no wait
         assertEquals(ScsiResponse.GOOD, testUnitReady(diskB).status());
+        await("B streams to A", 15_000, () -> drained(pair.b));
         assertEquals(ScsiResponse.GOOD, write10(diskB, 1).status());
         assertNotReady(testUnitReady(diskA));
         assertNotReady(write10(diskA, 1));

@@ -60,6 +60,7 @@ class RoleReversalTest {
             assertEquals(Role.PRIMARY, pair.a.roleState().role());
             pair.link.delayTcp(() -> 0);
             pair.a.reverse(true); // under load: host writes stop, the journal drains, the roles swap
+            assertTrue(pair.b.device().isReady(), "when reverse returns, the peer's disk serves");
             assertTrue(w.refused() > 0 || w.acked() > 0);
         }
         assertEquals(Role.SECONDARY, pair.a.roleState().role());
@@ -74,6 +75,7 @@ class RoleReversalTest {
         }
         await("A has everything B wrote", 10_000, () -> drained(pair.b));
         pair.b.reverse(false);
+        assertTrue(pair.a.device().isReady(), "when reverse returns, the peer's disk serves");
         await("A is primary again and streams to B", 15_000, () -> drained(pair.a));
         try (Writer w = new Writer(pair.a, 3)) {
             await("A accepted host writes again", 10_000, () -> w.acked() > 20);
