@@ -6,9 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.UUID;
@@ -26,6 +24,7 @@ import org.blockmirror.protocol.RejectReason;
 import org.blockmirror.protocol.RoleReject;
 import org.blockmirror.protocol.RoleRejectReason;
 import org.blockmirror.protocol.RoleReverse;
+import org.blockmirror.transport.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,10 +50,11 @@ final class RoleListener implements AutoCloseable {
 
     static RoleListener start(InetSocketAddress address, UUID unitId, String volumeId, VolumeRole role,
                               BooleanSupplier unacknowledgedWrites) throws IOException {
-        EventLoopGroup group = new NioEventLoopGroup(1);
+        NettyTransport transport = NettyTransport.preferred();
+        EventLoopGroup group = transport.newGroup(1, null);
         InetSocketAddress bind = address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort())
                 : address;
-        Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel server = new ServerBootstrap().group(group).channel(transport.serverSocketChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.blockmirror.time.MonotonicClock;
+import org.blockmirror.transport.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +23,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
@@ -116,12 +115,12 @@ public final class HeartbeatService implements AutoCloseable {
         lifecycle = Lifecycle.STARTED;
         EventLoopGroup group = givenGroup;
         if (group == null) {
-            ownGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("blockmirror-heartbeat", true));
+            ownGroup = NettyTransport.preferred().newGroup(1, new DefaultThreadFactory("blockmirror-heartbeat", true));
             group = ownGroup;
         }
         ChannelFuture bound = new Bootstrap()
                 .group(group)
-                .channel(NioDatagramChannel.class)
+                .channel(NettyTransport.of(group).datagramChannel())
                 .handler(new HeartbeatReceiver(unitId, volumeId, new Sink()))
                 .bind(bindAddress)
                 .awaitUninterruptibly();

@@ -1,7 +1,6 @@
 package org.blockmirror.local;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -34,6 +33,7 @@ import org.blockmirror.journal.JournalStats;
 import org.blockmirror.schedule.SendSchedule;
 import org.blockmirror.state.UnitIdentity;
 import org.blockmirror.time.MonotonicClock;
+import org.blockmirror.transport.NettyTransport;
 import org.blockmirror.volume.FileVolume;
 import org.blockmirror.volume.Volume;
 import org.slf4j.Logger;
@@ -202,8 +202,8 @@ public final class LocalDaemon implements AutoCloseable {
 
             // one event loop per connection, but no more loops than CPUs: on a small machine every
             // extra loop is an extra thread to wake per message
-            EventLoopGroup group = new NioEventLoopGroup(Math.min(config.connections(),
-                    Math.min(4, Runtime.getRuntime().availableProcessors())));
+            EventLoopGroup group = NettyTransport.preferred().newGroup(Math.min(config.connections(),
+                    Math.min(4, Runtime.getRuntime().availableProcessors())), null);
             opened.add(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
             ConnectionArray connections = new ConnectionArray(config.connections(), clock);
             Replicator replicator = new Replicator(journal, pipeline, new Replicator.Settings(config.remoteAddress(),

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +21,7 @@ import org.blockmirror.protocol.HelloOk;
 import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Nak;
 import org.blockmirror.protocol.ProtocolErrorHandler;
+import org.blockmirror.transport.NettyTransport;
 
 /**
  * One connection to a remote, handshaken, carrying only a remirror: for running a
@@ -78,7 +78,7 @@ public final class RemirrorClient implements AutoCloseable {
                 linkRef[0].deliver(answer);
             }
         });
-        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        ChannelFuture connect = new Bootstrap().group(group).channel(NettyTransport.of(group).socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .handler(new ChannelInitializer<SocketChannel>() {

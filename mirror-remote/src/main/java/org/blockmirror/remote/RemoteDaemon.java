@@ -5,9 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -35,6 +33,7 @@ import org.blockmirror.protocol.FrameEncoder;
 import org.blockmirror.protocol.ProtocolErrorHandler;
 import org.blockmirror.state.UnitIdentity;
 import org.blockmirror.time.MonotonicClock;
+import org.blockmirror.transport.NettyTransport;
 import org.blockmirror.volume.FileVolume;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,11 +155,12 @@ public final class RemoteDaemon implements AutoCloseable {
             });
 
             // no more event loops than CPUs: on a one-CPU machine a second loop only adds wake-ups
-            EventLoopGroup group = new NioEventLoopGroup(Math.min(2, Runtime.getRuntime().availableProcessors()));
+            NettyTransport transport = NettyTransport.preferred();
+            EventLoopGroup group = transport.newGroup(Math.min(2, Runtime.getRuntime().availableProcessors()), null);
             opened.add(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
             ReceiverHandler.Volume served = new ReceiverHandler.Volume(unitId, c.volumeId(), volume.sizeBytes(),
                     c.blockSize(), config.reorderWindowBytes());
-            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+            Channel server = new ServerBootstrap().group(group).channel(transport.serverSocketChannel())
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
