@@ -14,9 +14,10 @@
 #        MVN_OFFLINE=1 build with mvn -o
 #        REPORT_ONLY=1 print the report of OUTDIR's last run again, boot nothing
 #        RUNTIME=10    seconds per measured job; WARMUP=40 seconds of each warm-up job (r16, seq, r1)
+#        SETTLE_STEP=20 SETTLE_MAX=300  then, on our units, r16 rounds until C2 is nearly idle (settle.txt)
 #        DEVICES="raw tcmu off down async sync drbdA drbdC"   JOBS="seq r16 r1 r1f"   (subsets, in order)
 #        CONNECTIONS=4 transport.connections of the mirroring runs; JOPTS JVM options of both units
-#                      (default: tiered C2; C1 only is -XX:TieredStopAtLevel=1); MEM=6G guest memory; TIMEOUT=2700 whole-VM limit (s)
+#                      (default: tiered C2; C1 only is -XX:TieredStopAtLevel=1); MEM=6G guest memory; TIMEOUT=3900 whole-VM limit (s)
 #        TCMU_MAX_SECTORS=1024 (tcmu-runner's hw_max_sectors), FIO_SIZE=120M, VOLMB=128
 #        PERF="off:r1 tcmu:r1"  perf record -a -g during those measured jobs (costs some of the vCPU);
 #                      the reports land in OUTDIR/perf-DEV-JOB.txt, JIT frames named through perf maps
@@ -101,6 +102,7 @@ report() {
       for (k = 3; k <= 6; k++) for (i = 1; i <= 4; i++) if ((order[k], jobs[i]) in extra && extra[order[k], jobs[i]] != "")
         printf "  %-6s %-4s %s\n", order[k], jobs[i], extra[order[k], jobs[i]]
     }' "$res"
+  [ -s $OUT/settle.txt ] && { echo "JIT settle (C2 ticks at 100/s in the last r16 round before measuring)"; sed 's/^=== \[[^]]*\] /  /' $OUT/settle.txt; }
   grep -q '^DONE' "$res" || echo "WARNING: the guest did not finish (see $OUT/guest.log)"
 }
 if [ "${REPORT_ONLY:-0}" = 1 ]; then report; exit 0; fi
@@ -136,9 +138,9 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
 cp "$HERE/guest-lib.sh" "$OUT/"           # sourced by the guest script (run-guest.sh copies only that one)
-env | grep -E '^(RUNTIME|WARMUP|DEVICES|JOBS|JOPTS|PERF|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
+env | grep -E '^(RUNTIME|WARMUP|SETTLE_STEP|SETTLE_MAX|DEVICES|JOBS|JOPTS|PERF|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
   | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
-TIMEOUT=${TIMEOUT:-2700}
+TIMEOUT=${TIMEOUT:-3900}
 echo "GUEST_LIMIT=$((TIMEOUT - 30))" >> "$OUT/env"   # the guest powers off (with its logs) before QEMU is killed
 echo "booting the guest (output: $OUT; about 10 minutes under TCG); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
