@@ -14,6 +14,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.BiFunction;
 
 /**
  * Which Netty transport the daemons' event loops and channels use. Native epoll where Netty's
@@ -24,48 +25,24 @@ import java.util.concurrent.ThreadFactory;
  * with, so callers given a group ask {@link #of(EventLoopGroup)}.
  */
 public enum NettyTransport {
-    EPOLL {
-        @Override
-        public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
-            return threadFactory == null ? new EpollEventLoopGroup(threads) : new EpollEventLoopGroup(threads, threadFactory);
-        }
+    EPOLL(EpollEventLoopGroup::new, EpollSocketChannel.class, EpollServerSocketChannel.class,
+            EpollDatagramChannel.class),
+    NIO(NioEventLoopGroup::new, NioSocketChannel.class, NioServerSocketChannel.class, NioDatagramChannel.class);
 
-        @Override
-        public Class<? extends SocketChannel> socketChannel() {
-            return EpollSocketChannel.class;
-        }
+    private final BiFunction<Integer, ThreadFactory, EventLoopGroup> groups;
+    private final Class<? extends SocketChannel> socketChannel;
+    private final Class<? extends ServerSocketChannel> serverSocketChannel;
+    private final Class<? extends DatagramChannel> datagramChannel;
 
-        @Override
-        public Class<? extends ServerSocketChannel> serverSocketChannel() {
-            return EpollServerSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends DatagramChannel> datagramChannel() {
-            return EpollDatagramChannel.class;
-        }
-    },
-    NIO {
-        @Override
-        public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
-            return threadFactory == null ? new NioEventLoopGroup(threads) : new NioEventLoopGroup(threads, threadFactory);
-        }
-
-        @Override
-        public Class<? extends SocketChannel> socketChannel() {
-            return NioSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends ServerSocketChannel> serverSocketChannel() {
-            return NioServerSocketChannel.class;
-        }
-
-        @Override
-        public Class<? extends DatagramChannel> datagramChannel() {
-            return NioDatagramChannel.class;
-        }
-    };
+    NettyTransport(BiFunction<Integer, ThreadFactory, EventLoopGroup> groups,
+                   Class<? extends SocketChannel> socketChannel,
+                   Class<? extends ServerSocketChannel> serverSocketChannel,
+                   Class<? extends DatagramChannel> datagramChannel) {
+        this.groups = groups;
+        this.socketChannel = socketChannel;
+        this.serverSocketChannel = serverSocketChannel;
+        this.datagramChannel = datagramChannel;
+    }
 
     /** Native epoll if it is available on this machine, else NIO. */
     public static NettyTransport preferred() {
@@ -78,11 +55,19 @@ public enum NettyTransport {
     }
 
     /** @param threadFactory null: Netty's default (threads named after the group's class) */
-    public abstract EventLoopGroup newGroup(int threads, ThreadFactory threadFactory);
+    public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+        return groups.apply(threads, threadFactory);
+    }
 
-    public abstract Class<? extends SocketChannel> socketChannel();
+    public Class<? extends SocketChannel> socketChannel() {
+        return socketChannel;
+    }
 
-    public abstract Class<? extends ServerSocketChannel> serverSocketChannel();
+    public Class<? extends ServerSocketChannel> serverSocketChannel() {
+        return serverSocketChannel;
+    }
 
-    public abstract Class<? extends DatagramChannel> datagramChannel();
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return datagramChannel;
+    }
 }
