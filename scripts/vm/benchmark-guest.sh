@@ -25,8 +25,8 @@ JOPTS="-Xmx256m -XX:+UseSerialGC -Xshare:auto"
 UNIT_LOGS=$OUT                     # start_unit: the units log straight to the host, readable during the run
 RUNTIME=${RUNTIME:-10}             # seconds per measured fio job
 WARMUP=${WARMUP:-40}               # seconds of each warm-up job (r16, seq, then r1) per device
-SETTLE_STEP=${SETTLE_STEP:-20}     # then r16 rounds of this many seconds while C2 still compiles (JVM devices)
-SETTLE_MAX=${SETTLE_MAX:-300}      #   ... for at most this long: settled = C2 took under 5% of a round
+SETTLE_STEP=${SETTLE_STEP:-20}     # then rounds of r16, r1, seq of this many seconds while C2 still compiles
+SETTLE_MAX=${SETTLE_MAX:-360}      #   ... for at most this long: settled = C2 under 5% in 3 rounds in a row
 FIO_SIZE=${FIO_SIZE:-120M}
 VOLMB=${VOLMB:-128}                # every volume / backing file, MiB
 OFF_JOURNAL_MB=${OFF_JOURNAL_MB:-3072}   # the link-down journal keeps everything written to it
@@ -147,7 +147,7 @@ c2_ticks() {
   echo $t
 }
 # Warm up (JIT of the JVM devices; the same for every device), then measure every job.
-# On one emulated vCPU C2 works through its queue for minutes: a JVM device gets r16 rounds
+# On one emulated vCPU C2 works through its queue for minutes: a JVM device gets more rounds
 # until C2 is nearly idle, so the jobs measure the daemons' steady state, not their compiler.
 # BEFORE_JOB / AFTER_JOB hooks (functions) run around each measured job, untimed.
 measure() { # name /dev/path
@@ -155,16 +155,23 @@ measure() { # name /dev/path
   say "$name: warm-up on $dev (r16, seq, r1: ${WARMUP}s each)"
   fio_run $dev r16 $WARMUP > /dev/null && fio_run $dev seq $WARMUP > /dev/null && fio_run $dev r1 $WARMUP > /dev/null \
     || { skip $name "warm-up failed"; return 1; }
-  local settled=0 c2a c2b=0 c2=0
+  # Rounds cycle through r16, r1 and seq (each makes other code hot: a JIT settled by r16 alone
+  # still compiled through r1); settled = one quiet round of each in a row.
+  local settled=0 quiet=0 c2a c2=0 rounds="" sj n=0 cycle=(r16 r1 seq)
   while :; do
     c2a=$(c2_ticks)
     [ "$c2a" = 0 ] && break                       # no JVM: nothing to settle
     [ $settled -ge $SETTLE_MAX ] && break
-    fio_run $dev r16 $SETTLE_STEP > /dev/null || break
-    c2b=$(c2_ticks); c2=$((c2b - c2a)); settled=$((settled + SETTLE_STEP))
-    [ $c2 -lt $((SETTLE_STEP * 5)) ] && break     # under 5% of the round's ticks (100/s)
+    sj=${cycle[$((n++ % 3))]}
+    fio_run $dev $sj $SETTLE_STEP > /dev/null || break
+    c2=$(( $(c2_ticks) - c2a )); settled=$((settled + SETTLE_STEP)); rounds="$rounds $sj:$c2"
+    if [ $c2 -lt $((SETTLE_STEP * 5)) ]; then    # under 5% of the round's ticks (100/s)
+      quiet=$((quiet + 1)); [ $quiet -ge 3 ] && break
+    else
+      quiet=0
+    fi
   done
-  [ "$(c2_ticks)" != 0 ] && say "$name: JIT settle: ${settled}s more of r16; C2 used $c2 ticks in the last round" \
+  [ "$(c2_ticks)" != 0 ] && say "$name: JIT settle: ${settled}s more, C2 ticks per ${SETTLE_STEP}s round:$rounds" \
     | tee -a $OUT/settle.txt
   for job in $JOBS; do
     declare -F before_job > /dev/null && before_job $job

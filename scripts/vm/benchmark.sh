@@ -14,7 +14,7 @@
 #        MVN_OFFLINE=1 build with mvn -o
 #        REPORT_ONLY=1 print the report of OUTDIR's last run again, boot nothing
 #        RUNTIME=10    seconds per measured job; WARMUP=40 seconds of each warm-up job (r16, seq, r1)
-#        SETTLE_STEP=20 SETTLE_MAX=300  then, on our units, r16 rounds until C2 is nearly idle (settle.txt)
+#        SETTLE_STEP=20 SETTLE_MAX=360  then, on our units, rounds of r16, r1, seq until C2 is nearly idle (settle.txt)
 #        DEVICES="raw tcmu off down async sync drbdA drbdC"   JOBS="seq r16 r1 r1f"   (subsets, in order)
 #        CONNECTIONS=4 transport.connections of the mirroring runs; JOPTS JVM options of both units
 #                      (default: tiered C2; C1 only is -XX:TieredStopAtLevel=1); MEM=6G guest memory; TIMEOUT=3900 whole-VM limit (s)
