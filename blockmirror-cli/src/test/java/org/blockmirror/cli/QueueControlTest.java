@@ -285,6 +285,8 @@ class QueueControlTest {
         assertTrue(empty.err().contains("nothing to flush: the queue is empty"), empty.err());
         hostWrites(3, 0, 1);
         assertTrue(pair.local().awaitDrained(10, TimeUnit.SECONDS));
+        // released once the volume flusher has them too: that follows the remote's ack
+        await("seq 1 to 3 are released", 10_000, () -> status().journal().tailSeq() == 4);
         ok(queue("stop-send"));
         hostWrites(3, 10, 2); // seq 4..6
         CliRun beyond = queue("flush", "--through-seq", "99");
