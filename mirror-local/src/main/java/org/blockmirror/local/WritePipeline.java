@@ -1183,6 +1183,16 @@ public final class WritePipeline implements BlockDevice, DirtyTracking, AutoClos
         return compactIndex.preservedBlocks();
     }
 
+    /** Host writes durable here and waiting for the remote's ACK (sync and verified mode). */
+    int writesAwaitingRemote() {
+        remoteLock.lock();
+        try {
+            return awaitingRemote.size();
+        } finally {
+            remoteLock.unlock();
+        }
+    }
+
     public boolean syncDegraded() {
         remoteLock.lock();
         try {

@@ -285,6 +285,8 @@ class WritePipelineTest {
         CompletableFuture<Void> b = pipeline.write(1, data(2, 1));
         CompletableFuture<Void> c = pipeline.write(2, data(3, 1));
         await("B and C are durable locally", () -> pipeline.blocksWritten() == 3);
+        // counted as written a moment before they are entered as waiting for the remote
+        await("B and C wait for the remote", () -> pipeline.writesAwaitingRemote() == 2);
         assertEquals(seqA + 2, journal.durableSeq());
         pipeline.onRemoteAck(seqA + 1);
         assertNull(done(b));
@@ -300,6 +302,7 @@ class WritePipelineTest {
 
         CompletableFuture<Void> d = pipeline.write(3, data(4, 1));
         await("D is durable locally", () -> pipeline.blocksWritten() == 4);
+        await("D waits for the remote", () -> pipeline.writesAwaitingRemote() == 1);
         assertTrue(pipeline.syncDegraded(), "writes wait while the remote is not acknowledging in time");
         pipeline.onRemoteAck(journal.durableSeq());
         assertNull(done(d));
@@ -307,6 +310,7 @@ class WritePipelineTest {
         // the remote acknowledges again: a write waiting its normal moment is no longer "degraded"
         CompletableFuture<Void> e = pipeline.write(4, data(5, 1));
         await("E is durable locally", () -> pipeline.blocksWritten() == 5);
+        await("E waits for the remote", () -> pipeline.writesAwaitingRemote() == 1);
         assertFalse(pipeline.syncDegraded(), "the alert must clear once the remote acknowledges in time again");
         pipeline.onRemoteAck(journal.durableSeq());
         assertNull(done(e));
