@@ -3,7 +3,9 @@ package org.blockmirror.remote;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,11 +18,19 @@ import org.slf4j.LoggerFactory;
  * Applies received writes to the remote volume strictly in sequence order, whichever of the n
  * connections they arrived on.
  *
- * <p>One thread drains the {@link ReorderBuffer} in contiguous batches: write each record,
- * fdatasync the volume once, persist the applied sequence number, then acknowledge every write
- * of the batch. An ACK therefore means "this write and all before it are durable here".
- * Writes that fail their CRC or the volume are NAKed and the sequence is rewound so the local
- * unit's resend (after it resets the session) is accepted.
+ * <p>The {@link ReorderBuffer} is drained in contiguous batches: write each record, fdatasync the
+ * volume once, persist the applied sequence number, then send each connection that carried
+ * writes of the batch one ACK, for the highest of them. An ACK therefore means "this write and
+ * all before it are durable here". Writes that fail their CRC or the volume are NAKed and the
+ * sequence is rewound so the local unit's resend (after it resets the session) is accepted.
+ *
+ * <p>Who applies a batch: the receiving event loop offers the writes of one read burst with
+ * {@link #offerInBurst} and, when the burst ends, {@link #endBurst} applies a small batch on its
+ * own thread if nobody is applying — a QD1 write then costs no wake-up of another thread, and
+ * its ACK leaves from the thread that will write it to the socket. Larger batches, and whatever
+ * arrives while a batch is being applied, go to the applier thread, so a long fdatasync never
+ * holds an event loop and reading the next writes overlaps applying these. One batch is applied
+ * at a time, whichever thread applies it ({@code applying}).
  *
  * <p>Verified ack mode: a write offered with {@link #offerForVerification} also waits, in the
  * reorder buffer, for the local unit's ACK_ACK ({@link VerificationLedger}); a NAK verdict drops
@@ -31,6 +41,9 @@ final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH_RECORDS = 512;
     private static final long MAX_BATCH_BYTES = 32L << 20;
+    /** A batch at most this large may be applied on the event loop that received it. */
+    private static final int INLINE_MAX_RECORDS = 64;
+    private static final long INLINE_MAX_BYTES = 256L << 10;
 
     private final Volume volume;
     private final AppliedSequence applied;
@@ -62,6 +75,11 @@ final class Applier implements AutoCloseable {
 
     void start() {
         thread.start();
+    }
+
+    /** Whether the applier thread is parked waiting for work (tests: nothing can wake it by accident). */
+    boolean threadIsWaiting() {
+        return thread.getState() == Thread.State.WAITING;
     }
 
     long durableAppliedSeq() {
@@ -105,7 +123,43 @@ final class Applier implements AutoCloseable {
      * @return false if the reorder window is exceeded: the peer broke the window it was given
      */
     boolean offer(IncomingWrite w) {
-        return admit(w, null) != Admitted.OVERFLOW;
+        return admit(w, null, true) != Admitted.OVERFLOW;
+    }
+
+    /**
+     * Like {@link #offer}, but leaves the applier thread asleep: the caller ends its burst of
+     * offers with {@link #endBurst}, which applies them or wakes the thread.
+     */
+    boolean offerInBurst(IncomingWrite w) {
+        return admit(w, null, false) != Admitted.OVERFLOW;
+    }
+
+    /**
+     * Ends a burst of {@link #offerInBurst}: if nobody is applying, applies the next batch on this
+     * thread when it is small, or wakes the applier thread for it. If a batch is being applied,
+     * the writes wait for the thread that applies it: it takes them next or wakes the applier.
+     */
+    void endBurst() {
+        List<IncomingWrite> batch = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closed || applying) {
+                return;
+            }
+            IncomingWrite next = peekApplicable();
+            if (next == null) {
+                return;
+            }
+            if (next.sizeBytes() > INLINE_MAX_BYTES) {
+                work.signal();
+                return;
+            }
+            takeBatch(batch, INLINE_MAX_RECORDS, INLINE_MAX_BYTES);
+            applying = true;
+        } finally {
+            lock.unlock();
+        }
+        applyAndHandOn(batch);
     }
 
     /** What became of a write offered for verification. */
@@ -124,7 +178,7 @@ final class Applier implements AutoCloseable {
      * reorder window) and applied only after {@link #verdict} confirms this copy.
      */
     Admitted offerForVerification(IncomingWrite w, int computedCrc) {
-        return admit(w, computedCrc);
+        return admit(w, computedCrc, true);
     }
 
     /**
@@ -160,8 +214,11 @@ final class Applier implements AutoCloseable {
         }
     }
 
-    /** @param verifyCrc the CRC32C reported in VERIFY, or null if the write needs no verdict */
-    private Admitted admit(IncomingWrite w, Integer verifyCrc) {
+    /**
+     * @param verifyCrc the CRC32C reported in VERIFY, or null if the write needs no verdict
+     * @param wake whether to wake the applier thread (else the caller will call {@link #endBurst})
+     */
+    private Admitted admit(IncomingWrite w, Integer verifyCrc, boolean wake) {
         lock.lock();
         try {
             if (closed) {
@@ -172,7 +229,9 @@ final class Applier implements AutoCloseable {
             switch (result) {
                 case ACCEPTED -> {
                     track(w, verifyCrc);
-                    work.signal();
+                    if (wake) {
+                        work.signal();
+                    }
                 }
                 case DUPLICATE -> {
                     w.release();
@@ -192,7 +251,9 @@ final class Applier implements AutoCloseable {
                         previous.release();
                     }
                     track(w, verifyCrc); // a verdict on the replaced copy no longer counts
-                    work.signal();
+                    if (wake) {
+                        work.signal();
+                    }
                 }
                 case OVERFLOW -> {
                     w.release();
@@ -215,13 +276,28 @@ final class Applier implements AutoCloseable {
     }
 
     /** The next write in seq order if it is here and needs no verdict or was confirmed; else null. Lock held. */
-    private IncomingWrite pollApplicable() {
+    private IncomingWrite peekApplicable() {
         if (!reorder.hasNext() || !verification.mayApply(reorder.nextSeq())) {
             return null;
         }
-        IncomingWrite w = reorder.pollNext();
-        verification.forget(w.seq());
-        return w;
+        return reorder.peekNext();
+    }
+
+    /**
+     * Moves the applicable writes, in seq order, into {@code batch}: at least one (the caller saw
+     * it with {@link #peekApplicable}), then more while they fit both limits. Lock held.
+     */
+    private void takeBatch(List<IncomingWrite> batch, int maxRecords, long maxBytes) {
+        long bytes = 0;
+        for (IncomingWrite w = peekApplicable(); w != null; w = peekApplicable()) {
+            if (!batch.isEmpty() && (batch.size() >= maxRecords || bytes + w.sizeBytes() > maxBytes)) {
+                break;
+            }
+            reorder.pollNext();
+            verification.forget(w.seq());
+            batch.add(w);
+            bytes += w.sizeBytes();
+        }
     }
 
     /**
@@ -275,36 +351,40 @@ final class Applier implements AutoCloseable {
         while (true) {
             lock.lock();
             try {
-                IncomingWrite first = null;
-                while (!closed && (first = pollApplicable()) == null) {
+                while (!closed && (applying || peekApplicable() == null)) {
                     work.awaitUninterruptibly();
                 }
                 if (closed) {
                     return;
                 }
-                long bytes = 0;
-                for (IncomingWrite w = first; w != null; w = pollApplicable()) {
-                    batch.add(w);
-                    bytes += w.sizeBytes();
-                    if (batch.size() >= MAX_BATCH_RECORDS || bytes >= MAX_BATCH_BYTES) {
-                        break;
-                    }
-                }
+                takeBatch(batch, MAX_BATCH_RECORDS, MAX_BATCH_BYTES);
                 applying = true;
             } finally {
                 lock.unlock();
             }
+            applyAndHandOn(batch);
+            batch.clear();
+        }
+    }
+
+    /**
+     * Applies a batch taken with {@code applying} set, then clears it; if more writes became
+     * applicable meanwhile, wakes the applier thread for them (an event loop applies one batch
+     * at most, and the thread itself just loops).
+     */
+    private void applyAndHandOn(List<IncomingWrite> batch) {
+        try {
+            applyBatch(batch);
+        } finally {
+            lock.lock();
             try {
-                applyBatch(batch);
-            } finally {
-                batch.clear();
-                lock.lock();
-                try {
-                    applying = false;
-                    idle.signalAll();
-                } finally {
-                    lock.unlock();
+                applying = false;
+                idle.signalAll();
+                if (peekApplicable() != null) {
+                    work.signal();
                 }
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -357,13 +437,15 @@ final class Applier implements AutoCloseable {
             }
             return;
         }
-        java.util.Set<WriteResponder> answered = new java.util.HashSet<>();
+        // One ACK per connection, for the highest seq it carried: ACKs are cumulative (wire-protocol.md)
+        Map<WriteResponder, Long> highest = new LinkedHashMap<>();
+        long blocks = 0;
         for (IncomingWrite w : done) {
-            writesApplied.incrementAndGet();
-            blocksApplied.addAndGet(w.blockCount());
-            w.responder().ack(w.seq());
-            answered.add(w.responder());
+            blocks += w.blockCount();
+            highest.merge(w.responder(), w.seq(), Math::max);
         }
+        writesApplied.addAndGet(done.size());
+        blocksApplied.addAndGet(blocks);
         List<IncomingWrite> duplicates;
         lock.lock();
         try {
@@ -374,10 +456,10 @@ final class Applier implements AutoCloseable {
             lock.unlock();
         }
         for (IncomingWrite d : duplicates) {
-            d.responder().ack(d.seq());
-            answered.add(d.responder());
+            highest.merge(d.responder(), d.seq(), Math::max);
         }
-        answered.forEach(WriteResponder::flush);
+        highest.forEach(WriteResponder::ack);
+        highest.keySet().forEach(WriteResponder::flush);
     }
 
     /** Why a write was not applied; the caller NAKs it once the sequence is rewound. */

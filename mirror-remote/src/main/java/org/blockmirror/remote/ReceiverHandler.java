@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Server side of one connection: checks the HELLO against the volume this unit serves, then
  * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection, and
- * every frame of a remirror to the {@link RemirrorTarget}.
+ * every frame of a remirror to the {@link RemirrorTarget}. The WRITEs of one read burst are
+ * offered together; when the burst ends the applier applies them, on this event loop if the
+ * batch is small.
  *
  * <p>In verified ack mode it also computes the CRC32C of each WRITE's data, sends it in a VERIFY
  * and passes the local unit's VERIFY_REPLY verdict to the applier, which applies the write only
@@ -64,6 +66,8 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
     private boolean verifiedMode;
     /** VERIFY frames written since the last flush (flushed once per read burst). */
     private boolean unflushed;
+    /** WRITEs offered since the read burst began: the applier hears of them when it ends. */
+    private boolean offeredInBurst;
     private Responder responder;
 
     ReceiverHandler(Volume volume, Applier applier, RemirrorTarget remirror, Attachment attachment,
@@ -202,7 +206,8 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
             }
             return;
         }
-        if (!applier.offer(in)) {
+        offeredInBurst = true;
+        if (!applier.offerInBurst(in)) {
             log.warn("closing connection from {}: write seq {} exceeds the reorder window of {} bytes",
                     ctx.channel().remoteAddress(), w.seq(), volume.reorderWindowBytes());
             ctx.close();
@@ -224,6 +229,10 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (offeredInBurst) {
+            offeredInBurst = false;
+            applier.endBurst(); // a small batch is applied, and its ACKs flushed, right here
+        }
         if (unflushed) {
             unflushed = false;
             ctx.flush();
@@ -233,6 +242,10 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (offeredInBurst) { // closed in mid-burst: the writes it offered still need their turn
+            offeredInBurst = false;
+            applier.endBurst();
+        }
         attachment.closed(ctx.channel());
         ctx.fireChannelInactive();
     }

@@ -78,6 +78,12 @@ final class ReorderBuffer<T> {
         return h.item();
     }
 
+    /** The record with the next sequence number, left in place, or null while it has not arrived. */
+    T peekNext() {
+        Held<T> h = held.get(nextSeq);
+        return h == null ? null : h.item();
+    }
+
     boolean hasNext() {
         return held.containsKey(nextSeq);
     }
