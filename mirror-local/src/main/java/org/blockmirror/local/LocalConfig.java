@@ -32,7 +32,7 @@ public record LocalConfig(
         SendWindows sendBlackout,
         Path dirtyMapPath,
         int dirtyMapChunkBytes,
-
+        long sendCoalesceMicros,
         FrontEndConfig frontEnd) {
 
     public static final int DEFAULT_HEARTBEAT_PORT = 7790;
@@ -40,6 +40,8 @@ public record LocalConfig(
     public static final long MIN_RATE_LIMIT = 64L << 10;
     /** Default dirty-map.chunk-bytes. */
     public static final int DEFAULT_CHUNK_BYTES = 64 << 10;
+    /** Default transport.send-coalesce-us in async mode (0 in sync and verified mode). */
+    public static final long DEFAULT_ASYNC_SEND_COALESCE_US = 1000;
 
     public static LocalConfig load(Path file) throws ConfigException {
         return parse(ConfigFile.read(file));
@@ -64,6 +66,9 @@ public record LocalConfig(
                 "must hold at least 16 records of " + ConfigReader.formatSize(maxRecord));
         int highWater = r.intInRange("journal.high-water-percent", 80, 1, 100);
         long rateLimit = r.size("transport.rate-limit", 0, 0, 1L << 40);
+        // the host waits for the remote only in sync/verified mode: there a delay is its latency
+        long coalesce = r.longInRange("transport.send-coalesce-us",
+                ackMode.waitsForRemote() ? 0 : DEFAULT_ASYNC_SEND_COALESCE_US, 0, 100_000);
         r.check(rateLimit == 0 || rateLimit >= MIN_RATE_LIMIT, "transport.rate-limit",
                 "must be 0 (unlimited) or at least " + ConfigReader.formatSize(MIN_RATE_LIMIT) + " per second");
         SendWindows blackout = SendWindows.none();
@@ -83,6 +88,7 @@ public record LocalConfig(
                 common.blockSize(), maxRecord);
         r.finish();
         return new LocalConfig(common, remote, connections, journal, journalSize, fullTimeout, ackMode, syncTimeout,
-                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout, dirtyMap, chunkBytes, frontEnd);
+                window, backoff, handshake, maxRecord, batch, highWater, rateLimit, blackout, dirtyMap, chunkBytes,
+                coalesce, frontEnd);
     }
 }

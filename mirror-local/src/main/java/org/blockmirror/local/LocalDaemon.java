@@ -208,7 +208,7 @@ public final class LocalDaemon implements AutoCloseable {
             ConnectionArray connections = new ConnectionArray(config.connections(), clock);
             Replicator replicator = new Replicator(journal, pipeline, new Replicator.Settings(config.remoteAddress(),
                     config.connections(), config.windowBytes(), config.reconnectBackoffMs(),
-                    config.handshakeTimeoutMs(), c.maxFrameBytes()),
+                    config.handshakeTimeoutMs(), c.maxFrameBytes(), config.sendCoalesceMicros()),
                     new Replicator.Identity(unitId, c.volumeId(), volume.sizeBytes(), c.blockSize(),
                             config.ackMode().wire()),
                     group, random::nextLong, connections, new SendSchedule(config.rateLimitBytesPerSecond(),

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.blockmirror.heartbeat.ConnectionArray;
@@ -67,7 +68,13 @@ public final class Replicator implements LinkListener, AutoCloseable {
 
     /** What the replicator needs to know about the connection to the remote. */
     public record Settings(InetSocketAddress remote, int connections, long windowBytes, long reconnectBackoffMs,
-                           long handshakeTimeoutMs, int maxFrameBytes) {
+                           long handshakeTimeoutMs, int maxFrameBytes, long sendCoalesceMicros) {
+
+        /** Without a send-coalescing window: every record goes as soon as it is durable. */
+        public Settings(InetSocketAddress remote, int connections, long windowBytes, long reconnectBackoffMs,
+                        long handshakeTimeoutMs, int maxFrameBytes) {
+            this(remote, connections, windowBytes, reconnectBackoffMs, handshakeTimeoutMs, maxFrameBytes, 0);
+        }
     }
 
     /** How this unit introduces itself in HELLO. */
@@ -546,6 +553,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                     return true;
                 }
                 awaitDurable(reader.nextSeq());
+                coalesce(reader.nextSeq());
                 continue;
             }
             rec = pipeline.sendable(rec, recordBuffers); // COMPACT / PRESERVED: see CompactSendData
@@ -631,6 +639,22 @@ public final class Replicator implements LinkListener, AutoCloseable {
 
     private static boolean isTrim(JournalRecord rec) {
         return rec.type() == org.blockmirror.journal.RecordType.TRIM;
+    }
+
+    /**
+     * After an idle spell, lets the host writes of the next {@code transport.send-coalesce-us}
+     * join the one that ended it, so they travel as one burst: one wake-up of this thread, of the
+     * event loops and of the remote's applier, one fdatasync and one ACK per connection on the
+     * remote, instead of one each per write. Costs the remote copy that much more lag; the host
+     * does not wait for it (the default is 0 where it does: sync and verified mode).
+     */
+    private void coalesce(long nextSeq) {
+        if (settings.sendCoalesceMicros() > 0 && journal.durableSeq() >= nextSeq) {
+            long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(settings.sendCoalesceMicros());
+            for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+                LockSupport.parkNanos(left);
+            }
+        }
     }
 
     private void awaitDurable(long seq) {

@@ -57,6 +57,17 @@ class LocalConfigTest {
     }
 
     @Test
+    void sendCoalescingDefaultsToAMillisecondInAsyncModeAndToNothingWhereTheHostWaits() throws Exception {
+        assertEquals(1000, parse("").sendCoalesceMicros());
+        assertEquals(0, parse("ack.mode = sync\n").sendCoalesceMicros());
+        assertEquals(0, parse("ack.mode = verified\n").sendCoalesceMicros());
+        assertEquals(250, parse("ack.mode = sync\ntransport.send-coalesce-us = 250\n").sendCoalesceMicros());
+        assertEquals(0, parse("transport.send-coalesce-us = 0\n").sendCoalesceMicros());
+        assertEquals(List.of("l.conf line 6: transport.send-coalesce-us = 200000: must be between 0 and 100000"),
+                problems("transport.send-coalesce-us = 200000\n"));
+    }
+
+    @Test
     void ackModeVerifiedIsAccepted() throws Exception {
         assertEquals(AckMode.ASYNC, parse("").ackMode());
         LocalConfig c = parse("ack.mode = verified\n");

@@ -102,81 +102,6 @@ class ReplicatorVerifiedModeTest {
         volume.close();
     }
 
-    /** The remote end of one connection, scripted by the test. */
-    private static final class ScriptedRemote implements AutoCloseable {
-        private final Socket socket;
-        private final InputStream in;
-        private final EmbeddedChannel decoder;
-        private final ArrayDeque<Message> received = new ArrayDeque<>();
-        private boolean eof;
-
-        ScriptedRemote(ServerSocket server) throws IOException {
-            server.setSoTimeout((int) TIMEOUT_MS);
-            socket = server.accept();
-            in = socket.getInputStream();
-            decoder = new EmbeddedChannel(new FrameDecoder(FrameHeader.DEFAULT_MAX_PAYLOAD, BS)
-                    .expectAckMode(org.blockmirror.protocol.AckMode.VERIFIED));
-        }
-
-        /** Answers the HELLO: nothing applied yet. */
-        Hello handshake() throws IOException {
-            Hello hello = assertInstanceOf(Hello.class, receive());
-            send(new HelloOk(new UUID(9, 9), 0, 64L << 20, 0));
-            return hello;
-        }
-
-        void send(Message m) throws IOException {
-            EmbeddedChannel enc = new EmbeddedChannel(new FrameEncoder());
-            enc.writeOutbound(m);
-            for (Object o; (o = enc.readOutbound()) != null; ) {
-                ByteBuf b = (ByteBuf) o;
-                byte[] bytes = new byte[b.readableBytes()];
-                b.readBytes(bytes);
-                b.release();
-                socket.getOutputStream().write(bytes);
-            }
-            enc.finishAndReleaseAll();
-            socket.getOutputStream().flush();
-        }
-
-        /** The next frame, or null once the local unit closed the connection. */
-        Message receive() throws IOException {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-            while (received.isEmpty() && !eof) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    throw new SocketTimeoutException("no frame from the local unit within " + TIMEOUT_MS + " ms");
-                }
-                socket.setSoTimeout((int) left);
-                byte[] buf = new byte[65536];
-                int n;
-                try {
-                    n = in.read(buf);
-                } catch (SocketTimeoutException e) {
-                    continue;
-                } catch (IOException e) {
-                    n = -1;
-                }
-                if (n < 0) {
-                    eof = true;
-                    break;
-                }
-                decoder.writeInbound(Unpooled.wrappedBuffer(buf, 0, n));
-                for (Object o; (o = decoder.readInbound()) != null; ) {
-                    received.add((Message) o);
-                }
-            }
-            return received.poll();
-        }
-
-        @Override
-        public void close() throws IOException {
-            received.forEach(ReferenceCountUtil::release);
-            decoder.finishAndReleaseAll();
-            socket.close();
-        }
-    }
-
     private static ByteBuffer data(long seed) {
         byte[] b = new byte[BS];
         new Random(seed).nextBytes(b);
@@ -191,7 +116,7 @@ class ReplicatorVerifiedModeTest {
 
     @Test
     void aWrongCrcIsAnsweredNakAndTheRecordIsResentOnTheSameConnection() throws Exception {
-        try (ScriptedRemote remote = new ScriptedRemote(server)) {
+        try (ScriptedRemote remote = new ScriptedRemote(server, org.blockmirror.protocol.AckMode.VERIFIED, BS, TIMEOUT_MS)) {
             assertEquals(org.blockmirror.protocol.AckMode.VERIFIED, remote.handshake().ackMode());
             ByteBuffer data = data(1);
             int good = crc(data);
@@ -226,7 +151,7 @@ class ReplicatorVerifiedModeTest {
 
     @Test
     void aVerifyForASeqNotInFlightEndsTheSessionWithAClearError() throws Exception {
-        try (ScriptedRemote remote = new ScriptedRemote(server)) {
+        try (ScriptedRemote remote = new ScriptedRemote(server, org.blockmirror.protocol.AckMode.VERIFIED, BS, TIMEOUT_MS)) {
             remote.handshake();
             pipeline.write(0, data(2));
             Write w = assertInstanceOf(Write.class, remote.receive());
@@ -240,7 +165,7 @@ class ReplicatorVerifiedModeTest {
 
     @Test
     void aVerifyReplyFromTheRemoteClosesTheConnection() throws Exception {
-        try (ScriptedRemote remote = new ScriptedRemote(server)) {
+        try (ScriptedRemote remote = new ScriptedRemote(server, org.blockmirror.protocol.AckMode.VERIFIED, BS, TIMEOUT_MS)) {
             remote.handshake();
             remote.send(VerifyReply.judge(1, 3, 3)); // VERIFY_REPLY travels local → remote only
             assertNull(remote.receive(), "the local unit closed the connection");
