@@ -207,7 +207,7 @@ modprobe configfs && mount -t configfs configfs /sys/kernel/config
 for m in target_core_user tcm_loop loop sd_mod drbd; do modprobe $m || echo "modprobe $m failed"; done
 mkdir -p /run/lock
 fio --version; $JAVA -version 2>&1 | head -1
-echo "fio: $FIO_SIZE, ${RUNTIME}s per job (warm-up ${WARMUP}s each of r16, seq, r1); jobs $JOBS; transport.connections $CONNECTIONS; JOPTS $JOPTS" > $OUT/devices.txt
+echo "fio: $FIO_SIZE, ${RUNTIME}s per job (warm-up ${WARMUP}s each of r16, seq, r1); jobs $JOBS; transport.connections $CONNECTIONS; JOPTS $JOPTS${LOCAL_CONF:+; local: $LOCAL_CONF}${REMOTE_CONF:+; remote: $REMOTE_CONF}" > $OUT/devices.txt
 
 # ---- 1. raw loop device ----------------------------------------------------------------------
 phase_raw() {
@@ -341,6 +341,7 @@ heartbeat.listen = 127.0.0.1:7791
 heartbeat.peer = 127.0.0.1:7790
 frontend = none
 EOF
+    [ -z "${REMOTE_CONF:-}" ] || echo "$REMOTE_CONF" | tr ';' '\n' >> $W/remote.conf
     start_unit remote $W/remote.conf
     FORMAT=--format-journal
   fi
@@ -355,6 +356,7 @@ ack.mode = $mode
 transport.connections = $CONNECTIONS
 frontend = loopback
 EOF
+  [ -z "${LOCAL_CONF:-}" ] || echo "$LOCAL_CONF" | tr ';' '\n' >> $W/local.conf
   start_unit local $W/local.conf $FORMAT; FORMAT=""
   if ! sd=$(await_disk bm-vol1 $LOCAL_PID 300); then
     skip $mode "our disk did not appear: $(tail -3 $OUT/local.log $OUT/remote.log | tr '\n' ' ')"; stop_pid "$LOCAL_PID" local; LOCAL_PID=""; return

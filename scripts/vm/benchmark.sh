@@ -18,6 +18,8 @@
 #        DEVICES="raw tcmu off down async sync drbdA drbdC"   JOBS="seq r16 r1 r1f"   (subsets, in order)
 #        CONNECTIONS=4 transport.connections of the mirroring runs; JOPTS JVM options of both units
 #                      (default: tiered C2; C1 only is -XX:TieredStopAtLevel=1); MEM=6G guest memory; TIMEOUT=3900 whole-VM limit (s)
+#        LOCAL_CONF / REMOTE_CONF  extra configuration lines of the mirroring runs' units, ';' between
+#                      lines (e.g. REMOTE_CONF="apply.inline-max-bytes = 0")
 #        TCMU_MAX_SECTORS=1024 (tcmu-runner's hw_max_sectors), FIO_SIZE=120M, VOLMB=128
 #        PERF="off:r1 tcmu:r1"  perf record -a -g during those measured jobs (costs some of the vCPU);
 #                      the reports land in OUTDIR/perf-DEV-JOB.txt, JIT frames named through perf maps
@@ -138,7 +140,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 cp "$JAR" "$OUT/blockmirror.jar"          # the guest reads this copy: a rebuild meanwhile cannot change it
 echo /mnt/out/blockmirror.jar > "$OUT/jar"
 cp "$HERE/guest-lib.sh" "$OUT/"           # sourced by the guest script (run-guest.sh copies only that one)
-env | grep -E '^(RUNTIME|WARMUP|SETTLE_STEP|SETTLE_MAX|DEVICES|JOBS|JOPTS|PERF|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS)=' \
+env | grep -E '^(RUNTIME|WARMUP|SETTLE_STEP|SETTLE_MAX|DEVICES|JOBS|JOPTS|PERF|TCMU_MAX_SECTORS|FIO_SIZE|VOLMB|JOURNAL_MB|OFF_JOURNAL_MB|CONNECTIONS|LOCAL_CONF|REMOTE_CONF)=' \
   | sed 's/=\(.*\)/="\1"/' > "$OUT/env"
 TIMEOUT=${TIMEOUT:-3900}
 echo "GUEST_LIMIT=$((TIMEOUT - 30))" >> "$OUT/env"   # the guest powers off (with its logs) before QEMU is killed

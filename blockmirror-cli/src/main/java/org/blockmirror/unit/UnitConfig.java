@@ -32,10 +32,10 @@ public record UnitConfig(Path source, LocalConfig primaryHalf, RemoteConfig seco
     private static final Set<String> PRIMARY_ONLY = Set.of("transport.connections", "transport.window-bytes",
             "transport.reconnect-backoff-ms", "transport.handshake-timeout-ms", "journal.path", "journal.size",
             "journal.full-timeout-ms", "journal.group-commit-bytes", "journal.high-water-percent", "ack.mode",
-            "ack.sync-timeout-ms", "transport.rate-limit", "transport.send-blackout");
+            "ack.sync-timeout-ms", "transport.rate-limit", "transport.send-blackout", "transport.send-coalesce-us");
     /** Keys only the secondary half knows. */
     private static final Set<String> SECONDARY_ONLY = Set.of("listen.address", "apply.reorder-window-bytes",
-            "remirror.pre-hook", "remirror.pre-hook-timeout-ms");
+            "apply.inline-max-bytes", "remirror.pre-hook", "remirror.pre-hook-timeout-ms");
     private static final List<String> FRONT_END_KEYS = List.of("frontend", "frontend.name", "frontend.hw-max-sectors",
             "frontend.iscsi.iqn", "frontend.iscsi.portal");
 

@@ -56,8 +56,11 @@ class UnitCliTest {
     @Test
     void oneFileConfiguresBothHalves() throws Exception {
         UnitConfig c = UnitConfig.load(config("peer.address = 10.0.0.2:7789", "listen.address = 10.0.0.1:7789",
-                "ack.mode = sync", "apply.reorder-window-bytes = 32M", "frontend = loopback"));
+                "ack.mode = sync", "apply.reorder-window-bytes = 32M", "frontend = loopback",
+                "transport.send-coalesce-us = 300", "apply.inline-max-bytes = 64K"));
         assertEquals("10.0.0.2", c.peerAddress().getHostString());
+        assertEquals(300, c.primaryHalf().sendCoalesceMicros());
+        assertEquals(64L << 10, c.secondaryHalf().inlineApplyMaxBytes());
         assertEquals(7789, c.listenAddress().getPort());
         assertEquals("sync", c.primaryHalf().ackMode().name().toLowerCase());
         assertEquals(32L << 20, c.secondaryHalf().reorderWindowBytes());

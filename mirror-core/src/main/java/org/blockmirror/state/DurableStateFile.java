@@ -16,7 +16,9 @@ import java.util.zip.CRC32C;
  *
  * <p>Slot layout (4096 bytes each, big-endian): magic u32 'BMST', format version u16 = 1,
  * reserved u16, counter u64, payload length u32, payload, CRC32C u32 over everything before it.
- * The slot with the valid CRC and the higher counter wins.
+ * The slot with the valid CRC and the higher counter wins. A write covers the slot up to the CRC
+ * only (the remote persists its applied seq once per batch: 36 bytes, not 4 KiB); what follows
+ * in the slot is left from earlier writes and never read.
  */
 public final class DurableStateFile implements AutoCloseable {
 
@@ -28,6 +30,8 @@ public final class DurableStateFile implements AutoCloseable {
     private final Path path;
     private final FileChannel channel;
     private long counter;
+    /** The slot image of the next write; direct, so the file write copies it once. Guarded by this. */
+    private final ByteBuffer slotImage = ByteBuffer.allocateDirect(SLOT_SIZE);
 
     private DurableStateFile(Path path, FileChannel channel, long counter) {
         this.path = path;
@@ -101,12 +105,12 @@ public final class DurableStateFile implements AutoCloseable {
             throw new IOException(path + ": state record of " + payload.length + " bytes exceeds " + MAX_PAYLOAD);
         }
         long next = counter + 1;
-        ByteBuffer buf = ByteBuffer.allocate(SLOT_SIZE);
+        ByteBuffer buf = slotImage.clear();
         buf.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putLong(next).putInt(payload.length).put(payload);
         CRC32C crc = new CRC32C();
-        crc.update(buf.array(), 0, buf.position());
+        crc.update(buf.duplicate().flip());
         buf.putInt((int) crc.getValue());
-        buf.clear();
+        buf.flip();
         long pos = (next % 2) * SLOT_SIZE;
         while (buf.hasRemaining()) {
             pos += channel.write(buf, pos);

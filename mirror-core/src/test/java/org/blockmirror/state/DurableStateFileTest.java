@@ -34,6 +34,27 @@ class DurableStateFileTest {
     }
 
     @Test
+    void aWriteCoversItsSlotOnlyUpToTheCrcAndAnOlderLongerValueLeftBehindIsNeverRead() throws Exception {
+        Path p = dir.resolve("s");
+        byte[] longer = new byte[3000];
+        java.util.Arrays.fill(longer, (byte) 0x77);
+        try (DurableStateFile f = DurableStateFile.open(p)) {
+            f.write(new byte[] {1}); // counter 1: slot 1, 20 header + 1 payload + 4 CRC bytes
+            assertEquals(DurableStateFile.SLOT_SIZE + 25, java.nio.file.Files.size(p));
+            f.write(longer); // counter 2: slot 0
+            f.write(new byte[] {3}); // counter 3: slot 1
+            f.write(new byte[] {4, 4}); // counter 4: slot 0, over the longer value's first bytes
+        }
+        try (DurableStateFile f = DurableStateFile.open(p)) {
+            assertArrayEquals(new byte[] {4, 4}, f.read().orElseThrow());
+            f.write(new byte[] {5});
+        }
+        try (DurableStateFile f = DurableStateFile.open(p)) {
+            assertArrayEquals(new byte[] {5}, f.read().orElseThrow());
+        }
+    }
+
+    @Test
     void aTornWriteFallsBackToThePreviousValue() throws Exception {
         Path p = dir.resolve("s");
         try (DurableStateFile f = DurableStateFile.open(p)) {

@@ -145,6 +145,8 @@ public final class Replicator implements LinkListener, AutoCloseable {
     private final Condition changed = lock.newCondition();
     private boolean linkUp;
     private boolean closed;
+    /** When the last burst after an idle spell left ({@link #pace}); replicator thread only. */
+    private long lastBurstNanos = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
     private ReplicationSession session;
     /** Bytes and sequence numbers sent but not yet acknowledged, oldest first. */
     private final ArrayDeque<long[]> inflight = new ArrayDeque<>();
@@ -553,7 +555,7 @@ public final class Replicator implements LinkListener, AutoCloseable {
                     return true;
                 }
                 awaitDurable(reader.nextSeq());
-                coalesce(reader.nextSeq());
+                pace(reader.nextSeq());
                 continue;
             }
             rec = pipeline.sendable(rec, recordBuffers); // COMPACT / PRESERVED: see CompactSendData
@@ -642,19 +644,25 @@ public final class Replicator implements LinkListener, AutoCloseable {
     }
 
     /**
-     * After an idle spell, lets the host writes of the next {@code transport.send-coalesce-us}
-     * join the one that ended it, so they travel as one burst: one wake-up of this thread, of the
-     * event loops and of the remote's applier, one fdatasync and one ACK per connection on the
-     * remote, instead of one each per write. Costs the remote copy that much more lag; the host
-     * does not wait for it (the default is 0 where it does: sync and verified mode).
+     * Paces bursts in async mode: a record that ends an idle spell goes at once if the last burst
+     * left at least {@code transport.send-coalesce-us} ago (a sparse stream, e.g. one host write
+     * at a time, gains nothing from waiting), else it waits until then, and the host writes made
+     * meanwhile go with it. A dense stream of small writes thus travels in bursts, at most one per
+     * window: one wake-up of this thread, of the event loops and of the remote's applier, one
+     * fdatasync and one ACK per connection on the remote, for all the records of a burst. Costs
+     * the remote copy at most that much more lag; the host does not wait for it (the default is 0
+     * where it would: sync and verified mode). Runs on the replicator thread only.
      */
-    private void coalesce(long nextSeq) {
-        if (settings.sendCoalesceMicros() > 0 && journal.durableSeq() >= nextSeq) {
-            long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(settings.sendCoalesceMicros());
-            for (long left; (left = deadline - System.nanoTime()) > 0; ) {
-                LockSupport.parkNanos(left);
-            }
+    private void pace(long nextSeq) {
+        long window = TimeUnit.MICROSECONDS.toNanos(settings.sendCoalesceMicros());
+        if (window == 0 || journal.durableSeq() < nextSeq) {
+            return;
         }
+        long until = lastBurstNanos + window;
+        for (long left; (left = until - System.nanoTime()) > 0; ) {
+            LockSupport.parkNanos(left);
+        }
+        lastBurstNanos = System.nanoTime();
     }
 
     private void awaitDurable(long seq) {

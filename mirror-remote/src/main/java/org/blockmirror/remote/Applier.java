@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * sequence is rewound so the local unit's resend (after it resets the session) is accepted.
  *
  * <p>Who applies a batch: the receiving event loop offers the writes of one read burst with
- * {@link #offerInBurst} and, when the burst ends, {@link #endBurst} applies a small batch on its
- * own thread if nobody is applying — a QD1 write then costs no wake-up of another thread, and
- * its ACK leaves from the thread that will write it to the socket. Larger batches, and whatever
- * arrives while a batch is being applied, go to the applier thread, so a long fdatasync never
- * holds an event loop and reading the next writes overlaps applying these. One batch is applied
- * at a time, whichever thread applies it ({@code applying}).
+ * {@link #offerInBurst} and, when the burst ends, {@link #endBurst} wakes the applier thread for
+ * them — or, with apply.inline-max-bytes above 0, applies a small batch on its own thread if
+ * nobody is applying, sparing the hand-off (off by default: slower in the one-vCPU benchmark
+ * guest). Larger batches, and whatever arrives while a batch is being applied, go to the applier
+ * thread, so a long fdatasync never holds an event loop. One batch is applied at a time,
+ * whichever thread applies it ({@code applying}).
  *
  * <p>Verified ack mode: a write offered with {@link #offerForVerification} also waits, in the
  * reorder buffer, for the local unit's ACK_ACK ({@link VerificationLedger}); a NAK verdict drops
@@ -41,11 +41,12 @@ final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH_RECORDS = 512;
     private static final long MAX_BATCH_BYTES = 32L << 20;
-    /** A batch at most this large may be applied on the event loop that received it. */
+    /** A batch of at most this many records, and apply.inline-max-bytes, may be applied on the event loop. */
     private static final int INLINE_MAX_RECORDS = 64;
-    private static final long INLINE_MAX_BYTES = 256L << 10;
 
     private final Volume volume;
+    /** apply.inline-max-bytes: the largest batch an event loop applies itself; 0: the applier thread applies all. */
+    private final long inlineMaxBytes;
     private final AppliedSequence applied;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -66,7 +67,12 @@ final class Applier implements AutoCloseable {
     private volatile boolean closed;
 
     Applier(Volume volume, AppliedSequence applied, long reorderCapacityBytes) {
+        this(volume, applied, reorderCapacityBytes, RemoteConfig.DEFAULT_INLINE_APPLY_MAX_BYTES);
+    }
+
+    Applier(Volume volume, AppliedSequence applied, long reorderCapacityBytes, long inlineMaxBytes) {
         this.volume = volume;
+        this.inlineMaxBytes = inlineMaxBytes;
         this.applied = applied;
         this.reorder = new ReorderBuffer<>(reorderCapacityBytes, applied.get() + 1);
         this.thread = new Thread(this::run, "remote-applier");
@@ -150,11 +156,11 @@ final class Applier implements AutoCloseable {
             if (next == null) {
                 return;
             }
-            if (next.sizeBytes() > INLINE_MAX_BYTES) {
+            if (inlineMaxBytes == 0 || next.sizeBytes() > inlineMaxBytes) {
                 work.signal();
                 return;
             }
-            takeBatch(batch, INLINE_MAX_RECORDS, INLINE_MAX_BYTES);
+            takeBatch(batch, INLINE_MAX_RECORDS, inlineMaxBytes);
             applying = true;
         } finally {
             lock.unlock();

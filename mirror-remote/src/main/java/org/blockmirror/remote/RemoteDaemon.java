@@ -122,7 +122,7 @@ public final class RemoteDaemon implements AutoCloseable {
             opened.add(volume);
             AppliedSequence applied = AppliedSequence.open(c.stateDir().resolve("applied-seq"));
             opened.add(applied);
-            Applier applier = new Applier(volume, applied, config.reorderWindowBytes());
+            Applier applier = new Applier(volume, applied, config.reorderWindowBytes(), config.inlineApplyMaxBytes());
             applier.start();
             opened.add(applier);
             ConsistencyState consistency = ConsistencyState.open(c.stateDir().resolve("sync-state"), applied.get());

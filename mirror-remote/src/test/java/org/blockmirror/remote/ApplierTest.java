@@ -45,7 +45,7 @@ class ApplierTest {
     void open() throws IOException {
         volume = FileVolume.createFile(dir.resolve("remote.vol"), BLOCKS * BS, BS);
         applied = AppliedSequence.open(dir.resolve("applied-seq"));
-        applier = new Applier(volume, applied, 64L << 20);
+        applier = new Applier(volume, applied, 64L << 20, 256L << 10); // small batches applied inline
         applier.start();
     }
 
@@ -308,6 +308,19 @@ class ApplierTest {
         assertEquals(Thread.currentThread().getName(), c.ackThreads.get(0));
         assertEquals("remote-applier", c.ackThreads.get(c.ackThreads.size() - 1));
         assertEquals(List.of(), c.problems);
+    }
+
+    @Test
+    void withInlineApplyOffTheApplierThreadAppliesEveryBurst() throws Exception {
+        applier.close();
+        applier = new Applier(volume, applied, 64L << 20, 0);
+        applier.start();
+        await("the applier thread is parked", applier::threadIsWaiting);
+        ThreadNotingConnection c = new ThreadNotingConnection("c");
+        applier.offerInBurst(write(1, 1, content(1, 1), c));
+        applier.endBurst();
+        await("seq 1 is acknowledged", () -> c.acks.contains(1L));
+        assertEquals(List.of("remote-applier"), c.ackThreads);
     }
 
     @Test
