@@ -146,7 +146,7 @@ final class Applier implements AutoCloseable {
      * the writes wait for the thread that applies it: it takes them next or wakes the applier.
      */
     void endBurst() {
-        List<IncomingWrite> batch = new ArrayList<>();
+        List<IncomingWrite> batch;
         lock.lock();
         try {
             if (closed || applying) {
@@ -160,6 +160,7 @@ final class Applier implements AutoCloseable {
                 work.signal();
                 return;
             }
+            batch = new ArrayList<>();
             takeBatch(batch, INLINE_MAX_RECORDS, inlineMaxBytes);
             applying = true;
         } finally {

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * Server side of one connection: checks the HELLO against the volume this unit serves, then
  * hands every WRITE to the {@link Applier} and sends its ACK/NAK back on this connection, and
  * every frame of a remirror to the {@link RemirrorTarget}. The WRITEs of one read burst are
- * offered together; when the burst ends the applier applies them, on this event loop if the
- * batch is small.
+ * offered together, and the applier hears of them once, when the burst ends
+ * ({@link Applier#endBurst}).
  *
  * <p>In verified ack mode it also computes the CRC32C of each WRITE's data, sends it in a VERIFY
  * and passes the local unit's VERIFY_REPLY verdict to the applier, which applies the write only
@@ -229,10 +229,7 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (offeredInBurst) {
-            offeredInBurst = false;
-            applier.endBurst(); // a small batch is applied, and its ACKs flushed, right here
-        }
+        endBurst();
         if (unflushed) {
             unflushed = false;
             ctx.flush();
@@ -242,12 +239,16 @@ final class ReceiverHandler extends SimpleChannelInboundHandler<Message> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (offeredInBurst) { // closed in mid-burst: the writes it offered still need their turn
+        endBurst(); // closed in mid-burst: the writes it offered still need their turn
+        attachment.closed(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    private void endBurst() {
+        if (offeredInBurst) {
             offeredInBurst = false;
             applier.endBurst();
         }
-        attachment.closed(ctx.channel());
-        ctx.fireChannelInactive();
     }
 
     /** Answers go back on the connection the write came on; flushed once per applied batch. */
