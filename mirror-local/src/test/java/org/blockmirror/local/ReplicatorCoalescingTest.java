@@ -4,25 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.blockmirror.heartbeat.ConnectionArray;
-import org.blockmirror.heartbeat.LinkState;
-import org.blockmirror.journal.Journal;
-import org.blockmirror.journal.JournalOptions;
 import org.blockmirror.protocol.Ack;
-import org.blockmirror.protocol.FrameHeader;
 import org.blockmirror.protocol.Write;
-import org.blockmirror.time.MonotonicClock;
-import org.blockmirror.volume.FileVolume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,49 +22,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplicatorCoalescingTest {
 
-    private static final int BS = 4096;
-    private static final long BLOCKS = 64;
+    private static final int BS = ReplicatorUnderTest.BS;
     private static final long TIMEOUT_MS = 10_000;
     private static final long WINDOW_MS = 1000;
 
     @TempDir
     Path dir;
 
-    private FileVolume volume;
-    private Journal journal;
+    private ReplicatorUnderTest unit;
     private WritePipeline pipeline;
-    private EventLoopGroup group;
     private Replicator replicator;
-    private ServerSocket server;
 
     private void start(long coalesceMicros) throws IOException {
-        volume = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
-        journal = Journal.format(dir.resolve("journal"), 4L << 20, JournalOptions.of(BS).withMaxRecordDataBytes(4 * BS),
-                MonotonicClock.system());
-        pipeline = new WritePipeline(volume, journal, MonotonicClock.system(),
-                new WritePipeline.Settings(AckMode.ASYNC, 1000, 60_000, 4 * BS, 1 << 20));
-        pipeline.start();
-        server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-        group = new NioEventLoopGroup(1);
-        ConnectionArray connections = new ConnectionArray(1, MonotonicClock.system());
-        replicator = new Replicator(journal, pipeline,
-                new Replicator.Settings(new InetSocketAddress("127.0.0.1", server.getLocalPort()), 1, 1L << 20,
-                        60_000, 5_000, FrameHeader.DEFAULT_MAX_PAYLOAD, coalesceMicros),
-                new Replicator.Identity(new UUID(1, 2), "v", BLOCKS * BS, BS, AckMode.ASYNC.wire()),
-                group, () -> 0xC0A1L, connections);
-        replicator.start();
-        connections.onTransition(LinkState.STARTING, LinkState.UP, "test");
-        replicator.onTransition(LinkState.STARTING, LinkState.UP, "test");
+        unit = ReplicatorUnderTest.start(dir, AckMode.ASYNC, coalesceMicros, 0xC0A1L);
+        pipeline = unit.pipeline;
+        replicator = unit.replicator;
     }
 
     @AfterEach
     void stop() throws Exception {
-        replicator.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        server.close();
-        pipeline.close();
-        journal.close();
-        volume.close();
+        unit.close();
     }
 
     private static ByteBuffer block(int fill) {
@@ -89,7 +53,7 @@ class ReplicatorCoalescingTest {
     }
 
     private ScriptedRemote connect() throws IOException, InterruptedException {
-        ScriptedRemote remote = new ScriptedRemote(server, org.blockmirror.protocol.AckMode.ASYNC, BS, TIMEOUT_MS);
+        ScriptedRemote remote = unit.acceptRemote(TIMEOUT_MS);
         remote.handshake();
         // a write that is durable before the stream starts is replayed, not coalesced
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);

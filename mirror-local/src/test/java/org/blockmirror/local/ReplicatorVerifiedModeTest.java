@@ -6,44 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
-import org.blockmirror.heartbeat.ConnectionArray;
-import org.blockmirror.heartbeat.LinkState;
-import org.blockmirror.journal.Journal;
-import org.blockmirror.journal.JournalOptions;
 import org.blockmirror.protocol.Ack;
-import org.blockmirror.protocol.FrameDecoder;
-import org.blockmirror.protocol.FrameEncoder;
-import org.blockmirror.protocol.FrameHeader;
-import org.blockmirror.protocol.Hello;
-import org.blockmirror.protocol.HelloOk;
-import org.blockmirror.protocol.Message;
 import org.blockmirror.protocol.Verdict;
 import org.blockmirror.protocol.Verify;
 import org.blockmirror.protocol.VerifyReply;
 import org.blockmirror.protocol.Write;
-import org.blockmirror.time.MonotonicClock;
-import org.blockmirror.volume.FileVolume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,50 +30,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplicatorVerifiedModeTest {
 
-    private static final int BS = 4096;
-    private static final long BLOCKS = 64;
+    private static final int BS = ReplicatorUnderTest.BS;
     private static final long TIMEOUT_MS = 5_000;
 
     @TempDir
     Path dir;
 
-    private FileVolume volume;
-    private Journal journal;
+    private ReplicatorUnderTest unit;
     private WritePipeline pipeline;
-    private EventLoopGroup group;
     private Replicator replicator;
-    private ServerSocket server;
 
     @BeforeEach
     void start() throws IOException {
-        volume = FileVolume.createFile(dir.resolve("local.vol"), BLOCKS * BS, BS);
-        journal = Journal.format(dir.resolve("journal"), 4L << 20, JournalOptions.of(BS).withMaxRecordDataBytes(4 * BS),
-                MonotonicClock.system());
-        pipeline = new WritePipeline(volume, journal, MonotonicClock.system(),
-                new WritePipeline.Settings(AckMode.VERIFIED, 1000, 60_000, 4 * BS, 1 << 20));
-        pipeline.start();
-        server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-        group = new NioEventLoopGroup(1);
-        ConnectionArray connections = new ConnectionArray(1, MonotonicClock.system());
-        // a long back-off: after a session ends, the test looks at it before any retry
-        replicator = new Replicator(journal, pipeline,
-                new Replicator.Settings(new InetSocketAddress("127.0.0.1", server.getLocalPort()), 1, 1L << 20,
-                        60_000, 5_000, FrameHeader.DEFAULT_MAX_PAYLOAD),
-                new Replicator.Identity(new UUID(1, 2), "v", BLOCKS * BS, BS, AckMode.VERIFIED.wire()),
-                group, () -> 0x5E55L, connections);
-        replicator.start();
-        connections.onTransition(LinkState.STARTING, LinkState.UP, "test");
-        replicator.onTransition(LinkState.STARTING, LinkState.UP, "test");
+        unit = ReplicatorUnderTest.start(dir, AckMode.VERIFIED, 0, 0x5E55L);
+        pipeline = unit.pipeline;
+        replicator = unit.replicator;
     }
 
     @AfterEach
     void stop() throws Exception {
-        replicator.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        server.close();
-        pipeline.close();
-        journal.close();
-        volume.close();
+        unit.close();
     }
 
     private static ByteBuffer data(long seed) {
@@ -116,7 +66,7 @@ class ReplicatorVerifiedModeTest {
 
     @Test
     void aWrongCrcIsAnsweredNakAndTheRecordIsResentOnTheSameConnection() throws Exception {
-        try (ScriptedRemote remote = new ScriptedRemote(server, org.blockmirror.protocol.AckMode.VERIFIED, BS, TIMEOUT_MS)) {
+        try (ScriptedRemote remote = unit.acceptRemote(TIMEOUT_MS)) {
             assertEquals(org.blockmirror.protocol.AckMode.VERIFIED, remote.handshake().ackMode());
             ByteBuffer data = data(1);
             int good = crc(data);
@@ -151,7 +101,7 @@ class ReplicatorVerifiedModeTest {
 
     @Test
     void aVerifyForASeqNotInFlightEndsTheSessionWithAClearError() throws Exception {
-        try (ScriptedRemote remote = new ScriptedRemote(server, org.blockmirror.protocol.AckMode.VERIFIED, BS, TIMEOUT_MS)) {
+        try (ScriptedRemote remote = unit.acceptRemote(TIMEOUT_MS)) {
             remote.handshake();
             pipeline.write(0, data(2));
             Write w = assertInstanceOf(Write.class, remote.receive());
@@ -165,7 +115,7 @@ class ReplicatorVerifiedModeTest {
 
     @Test
     void aVerifyReplyFromTheRemoteClosesTheConnection() throws Exception {
-        try (ScriptedRemote remote = new ScriptedRemote(server, org.blockmirror.protocol.AckMode.VERIFIED, BS, TIMEOUT_MS)) {
+        try (ScriptedRemote remote = unit.acceptRemote(TIMEOUT_MS)) {
             remote.handshake();
             remote.send(VerifyReply.judge(1, 3, 3)); // VERIFY_REPLY travels local → remote only
             assertNull(remote.receive(), "the local unit closed the connection");
